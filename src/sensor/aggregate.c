@@ -1,0 +1,656 @@
+/* aggregate.c - per-interval statistics (see aggregate.h)
+ *
+ * Tables are open-addressing arrays with linear probing. A slot belongs to the current interval
+ * when its epoch equals the aggregator's; closing an interval increments the epoch instead of
+ * clearing memory, so a quiet interval costs nothing however large the tables are. IPv4 keys are
+ * stored exactly; IPv6 keys, and the (source, port, destination) triples, are stored as keyed
+ * 64-bit fingerprints, whose chance of a collision is below 1e-6 at full tables.
+ */
+#include "aggregate.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/ckd.h"
+#include "../lib/hash.h"
+#include "../lib/banned.h"
+
+#define PORT_BASE_TCP	0u
+#define PORT_BASE_UDP	65536u
+#define PORT_BASE_ICMP	131072u
+#define PORT_BASE_ICMP6 (131072u + 256u)
+#define PORT_BASE_OTHER (131072u + 512u)
+#define PORT_CELLS	(131072u + 768u)
+#define V4_MARK		(1ULL << 63)
+
+struct port_cell {
+	uint64_t packets;
+	uint32_t sources;
+	uint32_t dsts;
+};
+
+struct kslot {
+	uint64_t key;
+	uint32_t epoch;
+	uint32_t val;
+};
+
+struct kset {
+	struct kslot *slots;
+	uint32_t mask;
+	uint32_t used, limit;
+	uint64_t overflow;
+};
+
+struct src_slot {
+	uint64_t key;
+	uint32_t epoch;
+	uint32_t packets;
+	uint32_t first_off, last_off; /* microseconds after the interval start */
+	uint32_t fp[FP_MAX_BIT];
+	uint32_t scan_idx; /* scanner entry + 1, 0 = none */
+	uint8_t addr[16];
+	uint8_t family;
+	uint8_t pad[3];
+	uint32_t targets; /* distinct (destination, port) pairs probed */
+};
+
+struct scan_ent {
+	uint32_t src_slot;
+	uint8_t proto;
+	uint8_t n_ports;
+	uint16_t ports[OBS_SCANNER_PORTS];
+	uint32_t max_dsts;
+};
+
+struct aggregate {
+	struct aggregate_params p;
+	uint32_t epoch;
+	int64_t start, end;
+	uint64_t start_usec;
+
+	struct port_cell *ports;
+	struct kset pairs, triples, port_dsts;
+	struct src_slot *src;
+	uint32_t src_mask, src_used, src_limit;
+	uint64_t src_overflow;
+	struct scan_ent *scan;
+	uint32_t n_scan;
+	uint64_t scan_overflow;
+	struct dos_table *dos;
+
+	struct obs_record r; /* counters of the interval in progress */
+	uint64_t undecoded[DECODE_RESULT_MAX];
+	uint64_t noise[NOISE_MAX_BIT];
+	uint64_t tools[FP_MAX_BIT];
+};
+
+_Static_assert(sizeof(struct src_slot) == 64, "source slot is one cache line");
+_Static_assert((int)L4_TCP == (int)OBS_TCP && (int)L4_OTHER == (int)OBS_OTHER,
+	       "l4 and obs protocol numbers agree");
+
+static uint32_t slots_for(uint32_t limit)
+{
+	/* load factor at most 3/4 */
+	uint64_t want = (uint64_t)limit + limit / 3 + 1;
+	uint32_t s = 64;
+	while (s < want && s < (1u << 31))
+		s <<= 1;
+	return s;
+}
+
+static int kset_init(struct kset *s, uint32_t limit)
+{
+	uint32_t n = slots_for(limit);
+	ALLOC_ARRAY(s->slots, n);
+	if (!s->slots)
+		return -ENOMEM;
+	s->mask = n - 1;
+	s->limit = limit;
+	return 0;
+}
+
+/* Find key or insert it into the current epoch. NULL when full (counted). */
+static inline struct kslot *kset_get(struct kset *s, uint32_t epoch, uint64_t key, uint64_t h,
+				     int *ret_new)
+{
+	uint32_t i = (uint32_t)h & s->mask;
+
+	for (;;) {
+		struct kslot *e = &s->slots[i];
+		if (e->epoch != epoch) {
+			if (s->used >= s->limit) {
+				s->overflow++;
+				return NULL;
+			}
+			e->key = key;
+			e->epoch = epoch;
+			e->val = 0;
+			s->used++;
+			*ret_new = 1;
+			return e;
+		}
+		if (e->key == key) {
+			*ret_new = 0;
+			return e;
+		}
+		i = (i + 1) & s->mask;
+	}
+}
+
+size_t aggregate_memory_bound(const struct aggregate_params *p)
+{
+	size_t total = sizeof(struct aggregate), x;
+	const uint32_t lim[3] = {p->max_pairs, p->max_triples, p->max_port_dsts};
+
+	for (int k = 0; k < 3; k++) {
+		if (!ckd_size_mul(slots_for(lim[k]), sizeof(struct kslot), &x) ||
+		    !ckd_size_add(total, x, &total))
+			return SIZE_MAX;
+	}
+	if (!ckd_size_mul(slots_for(p->max_sources), sizeof(struct src_slot), &x) ||
+	    !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
+	if (!ckd_size_mul(p->max_scanners, sizeof(struct scan_ent), &x) ||
+	    !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
+	if (!ckd_size_mul(PORT_CELLS, sizeof(struct port_cell), &x) ||
+	    !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
+	if (!ckd_size_add(total, dos_table_memory_bound(&p->dos), &total))
+		return SIZE_MAX;
+	/* the record built at close: ports, scanners, attacks, top sources */
+	if (!ckd_size_mul(PORT_CELLS, sizeof(struct obs_port), &x) ||
+	    !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
+	if (!ckd_size_mul(p->max_scanners, sizeof(struct obs_scanner), &x) ||
+	    !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
+	if (!ckd_size_mul(p->dos.max_vectors, sizeof(struct obs_dos), &x) ||
+	    !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
+	return total;
+}
+
+struct aggregate *aggregate_new(const struct aggregate_params *p)
+{
+	struct aggregate *a;
+
+	if (p->max_sources == 0 || p->max_pairs == 0 || p->max_triples == 0 ||
+	    p->max_port_dsts == 0 || p->scan_min_dsts == 0 || p->scan_min_targets == 0 ||
+	    p->top_n > 1000 || p->max_sources > (1u << 30) || p->max_pairs > (1u << 30) ||
+	    p->max_triples > (1u << 30) || p->max_port_dsts > (1u << 30))
+		return NULL;
+	a = calloc(1, sizeof(*a));
+	if (!a)
+		return NULL;
+	a->p = *p;
+	a->epoch = 1;
+	ALLOC_ARRAY(a->ports, PORT_CELLS);
+	uint32_t ns = slots_for(p->max_sources);
+	ALLOC_ARRAY(a->src, ns);
+	a->src_mask = ns - 1;
+	a->src_limit = p->max_sources;
+	if (p->max_scanners > 0)
+		ALLOC_ARRAY(a->scan, p->max_scanners);
+	a->dos = dos_table_new(&p->dos);
+	if (!a->ports || !a->src || (p->max_scanners > 0 && !a->scan) || !a->dos ||
+	    kset_init(&a->pairs, p->max_pairs) < 0 || kset_init(&a->triples, p->max_triples) < 0 ||
+	    kset_init(&a->port_dsts, p->max_port_dsts) < 0) {
+		aggregate_free(a);
+		return NULL;
+	}
+	return a;
+}
+
+void aggregate_free(struct aggregate *a)
+{
+	if (!a)
+		return;
+	free(a->ports);
+	free(a->src);
+	free(a->scan);
+	free(a->pairs.slots);
+	free(a->triples.slots);
+	free(a->port_dsts.slots);
+	dos_table_free(a->dos);
+	free(a);
+}
+
+void aggregate_begin(struct aggregate *a, int64_t start, int64_t end)
+{
+	a->start = start;
+	a->end = end;
+	a->start_usec = start > 0 ? (uint64_t)start * 1000000u : 0;
+}
+
+static inline uint32_t port_index(const struct packet *pkt)
+{
+	switch (pkt->l4) {
+	case L4_TCP:
+		return PORT_BASE_TCP + pkt->dport;
+	case L4_UDP:
+		return PORT_BASE_UDP + pkt->dport;
+	case L4_ICMP:
+		return PORT_BASE_ICMP + pkt->icmp_type;
+	case L4_ICMP6:
+		return PORT_BASE_ICMP6 + pkt->icmp_type;
+	default:
+		return PORT_BASE_OTHER + pkt->ipproto;
+	}
+}
+
+static inline uint64_t addr_words(const struct ip_addr *ad, uint64_t *w1)
+{
+	uint64_t w0;
+	memcpy(&w0, ad->a, 8);
+	memcpy(w1, ad->a + 8, 8);
+	return w0;
+}
+
+/* Key for (address, port index): exact for IPv4, a fingerprint for IPv6. */
+static inline uint64_t addr_port_key(const struct ip_addr *ad, uint32_t pidx)
+{
+	if (ad->family == 4)
+		return V4_MARK | (uint64_t)pidx << 32 | ip_addr_v4(ad);
+	uint64_t w1, w0 = addr_words(ad, &w1);
+	return hash_u64(hash_u64(w0 ^ pidx) ^ w1) & ~V4_MARK;
+}
+
+static inline struct src_slot *source_get(struct aggregate *a, const struct ip_addr *src)
+{
+	uint64_t key;
+	if (src->family == 4) {
+		key = V4_MARK | ip_addr_v4(src);
+	} else {
+		uint64_t w1, w0 = addr_words(src, &w1);
+		key = hash_u64(hash_u64(w0) ^ w1) & ~V4_MARK;
+	}
+	uint32_t i = (uint32_t)hash_u64(key) & a->src_mask;
+	for (;;) {
+		struct src_slot *s = &a->src[i];
+		if (s->epoch != a->epoch) {
+			if (a->src_used >= a->src_limit) {
+				a->src_overflow++;
+				return NULL;
+			}
+			memset(s, 0, sizeof(*s));
+			s->key = key;
+			s->epoch = a->epoch;
+			s->family = src->family;
+			memcpy(s->addr, src->a, 16);
+			s->first_off = UINT32_MAX;
+			a->src_used++;
+			return s;
+		}
+		if (s->key == key)
+			return s;
+		i = (i + 1) & a->src_mask;
+	}
+}
+
+static void scanner_note(struct aggregate *a, struct src_slot *s, uint8_t proto, uint16_t port,
+			 uint32_t dsts, int crossed)
+{
+	struct scan_ent *e;
+
+	if (s->scan_idx == 0) {
+		if (!crossed && s->targets < a->p.scan_min_targets)
+			return;
+		if (a->n_scan >= a->p.max_scanners) {
+			a->scan_overflow++;
+			return;
+		}
+		e = &a->scan[a->n_scan++];
+		memset(e, 0, sizeof(*e));
+		e->src_slot = (uint32_t)(s - a->src);
+		e->proto = proto;
+		s->scan_idx = a->n_scan;
+	} else {
+		e = &a->scan[s->scan_idx - 1];
+	}
+	if (crossed) {
+		if (e->n_ports < OBS_SCANNER_PORTS)
+			e->ports[e->n_ports] = port;
+		if (e->n_ports < UINT8_MAX)
+			e->n_ports++;
+	}
+	if (dsts > e->max_dsts)
+		e->max_dsts = dsts;
+}
+
+void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v)
+{
+	uint32_t pidx = port_index(pkt);
+	struct port_cell *pc = &a->ports[pidx];
+	struct obs_record *r = &a->r;
+	int is_new = 0;
+
+	r->packets++;
+	r->bytes += pkt->wire_len;
+	if (pkt->ipver == 4)
+		r->ipv4++;
+	else
+		r->ipv6++;
+	r->by_proto_class[pkt->l4][v->cls]++;
+	for (unsigned b = v->noise; b; b &= b - 1)
+		a->noise[__builtin_ctz(b)]++;
+	for (unsigned b = v->tools; b; b &= b - 1)
+		a->tools[__builtin_ctz(b)]++;
+	pc->packets++;
+
+	/* per source */
+	struct src_slot *s = source_get(a, &pkt->src);
+	if (s) {
+		uint64_t off = pkt->ts_usec > a->start_usec ? pkt->ts_usec - a->start_usec : 0;
+		uint32_t o = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
+		s->packets++;
+		if (o < s->first_off)
+			s->first_off = o;
+		if (o > s->last_off)
+			s->last_off = o;
+		for (unsigned b = v->tools; b; b &= b - 1)
+			s->fp[__builtin_ctz(b)]++;
+	}
+
+	/* distinct sources per port */
+	uint64_t pk = addr_port_key(&pkt->src, pidx);
+	struct kslot *pair = kset_get(&a->pairs, a->epoch, pk, hash_u64(pk), &is_new);
+	if (pair && is_new)
+		pc->sources++;
+
+	/* distinct destinations per port */
+	uint64_t dk = addr_port_key(&pkt->dst, pidx);
+	is_new = 0;
+	(void)kset_get(&a->port_dsts, a->epoch, dk, hash_u64(dk), &is_new);
+	if (is_new)
+		pc->dsts++;
+
+	/* scanners: distinct destinations per (source, port), probes only */
+	if (v->cls == CLASS_PROBE && pair) {
+		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
+		uint64_t tk = hash_u64(hash_u64(pk ^ w0) ^ w1);
+		is_new = 0;
+		(void)kset_get(&a->triples, a->epoch, tk, tk, &is_new);
+		if (is_new) {
+			pair->val++;
+			if (s && ++s->targets == a->p.scan_min_targets && s->scan_idx == 0)
+				scanner_note(a, s, (uint8_t)pkt->l4, 0, 0, 0);
+			if (s && pair->val >= a->p.scan_min_dsts) {
+				uint16_t port = (uint16_t)(pidx & 0xffff);
+				if (pkt->l4 == L4_ICMP || pkt->l4 == L4_ICMP6)
+					port = pkt->icmp_type;
+				else if (pkt->l4 == L4_OTHER)
+					port = pkt->ipproto;
+				scanner_note(a, s, (uint8_t)pkt->l4, port, pair->val,
+					     pair->val == a->p.scan_min_dsts);
+			}
+		}
+	}
+
+	/* backscatter attacks */
+	if (v->cls == CLASS_BACKSCATTER) {
+		if (!v->victim_ok)
+			r->icmp_mismatch++;
+		else
+			(void)dos_table_add(a->dos, &v->victim, (uint8_t)pkt->l4, &pkt->dst,
+					    v->victim_port, pkt->ts_usec);
+	}
+}
+
+void aggregate_undecoded(struct aggregate *a, enum decode_result r)
+{
+	if ((unsigned)r < DECODE_RESULT_MAX)
+		a->undecoded[r]++;
+}
+
+void aggregate_not_dark(struct aggregate *a)
+{
+	a->r.not_dark++;
+}
+
+void aggregate_ts_backwards(struct aggregate *a)
+{
+	a->r.ts_backwards++;
+}
+
+void aggregate_drops(struct aggregate *a, uint64_t kernel, uint64_t ifdrop)
+{
+	a->r.kernel_drops += kernel;
+	a->r.if_drops += ifdrop;
+}
+
+static int port_cmp(const void *x, const void *y)
+{
+	const struct obs_port *p = x, *q = y;
+	if (p->packets != q->packets)
+		return p->packets < q->packets ? 1 : -1;
+	if (p->proto != q->proto)
+		return p->proto < q->proto ? -1 : 1;
+	return p->port < q->port ? -1 : p->port > q->port;
+}
+
+static int top_cmp(const void *x, const void *y)
+{
+	const struct obs_top_source *p = x, *q = y;
+	if (p->packets != q->packets)
+		return p->packets < q->packets ? 1 : -1;
+	if (p->src.family != q->src.family)
+		return p->src.family < q->src.family ? -1 : 1;
+	return memcmp(p->src.a, q->src.a, 16);
+}
+
+static int scanner_cmp(const void *x, const void *y)
+{
+	const struct obs_scanner *p = x, *q = y;
+	if (p->packets != q->packets)
+		return p->packets < q->packets ? 1 : -1;
+	if (p->src.family != q->src.family)
+		return p->src.family < q->src.family ? -1 : 1;
+	return memcmp(p->src.a, q->src.a, 16);
+}
+
+static int dos_cmp(const void *x, const void *y)
+{
+	const struct obs_dos *p = x, *q = y;
+	if (p->packets != q->packets)
+		return p->packets < q->packets ? 1 : -1;
+	return memcmp(p->victim.a, q->victim.a, 16);
+}
+
+static void slot_addr(const struct src_slot *s, struct ip_addr *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->family = s->family;
+	memcpy(ret->a, s->addr, 16);
+}
+
+/* Keep the top_n sources by packets: a min-heap on packets over the live slots. */
+static int collect_top(struct aggregate *a, struct obs_record *r)
+{
+	uint32_t n = a->p.top_n, k = 0;
+	struct obs_top_source *h;
+
+	if (n == 0 || a->src_used == 0)
+		return 0;
+	ALLOC_ARRAY(h, n);
+	if (!h)
+		return -ENOMEM;
+	for (uint32_t i = 0; i <= a->src_mask; i++) {
+		const struct src_slot *s = &a->src[i];
+		if (s->epoch != a->epoch)
+			continue;
+		if (k < n) {
+			slot_addr(s, &h[k].src);
+			h[k].packets = s->packets;
+			/* sift up */
+			for (uint32_t c = k++; c > 0;) {
+				uint32_t par = (c - 1) / 2;
+				if (h[par].packets <= h[c].packets)
+					break;
+				struct obs_top_source t = h[par];
+				h[par] = h[c];
+				h[c] = t;
+				c = par;
+			}
+		} else if (s->packets > h[0].packets) {
+			slot_addr(s, &h[0].src);
+			h[0].packets = s->packets;
+			for (uint32_t c = 0;;) {
+				uint32_t l = 2 * c + 1, m = c;
+				if (l < n && h[l].packets < h[m].packets)
+					m = l;
+				if (l + 1 < n && h[l + 1].packets < h[m].packets)
+					m = l + 1;
+				if (m == c)
+					break;
+				struct obs_top_source t = h[m];
+				h[m] = h[c];
+				h[c] = t;
+				c = m;
+			}
+		}
+	}
+	qsort(h, k, sizeof(*h), top_cmp);
+	r->top = h;
+	r->n_top = k;
+	return 0;
+}
+
+static const char *scanner_tool(const struct src_slot *s)
+{
+	/* a tool is named when most of the source's packets carry its mark */
+	static const unsigned order[] = {1, 0, 2}; /* masscan, zmap, mirai */
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
+		if (s->fp[order[i]] * 2 > s->packets)
+			return classify_tool_name(order[i]);
+	return NULL;
+}
+
+int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_record *ret)
+{
+	struct obs_record *r = &a->r;
+	size_t np = 0;
+
+	r->start = a->start;
+	r->end = end;
+
+	for (uint32_t i = 0; i < PORT_CELLS; i++)
+		if (a->ports[i].packets)
+			np++;
+	if (np) {
+		ALLOC_ARRAY(r->ports, np);
+		if (!r->ports)
+			goto nomem;
+		size_t k = 0;
+		for (uint32_t i = 0; i < PORT_CELLS; i++) {
+			const struct port_cell *c = &a->ports[i];
+			if (!c->packets)
+				continue;
+			struct obs_port *p = &r->ports[k++];
+			if (i < PORT_BASE_UDP) {
+				p->proto = OBS_TCP;
+				p->port = (uint16_t)i;
+			} else if (i < PORT_BASE_ICMP) {
+				p->proto = OBS_UDP;
+				p->port = (uint16_t)(i - PORT_BASE_UDP);
+			} else if (i < PORT_BASE_ICMP6) {
+				p->proto = OBS_ICMP;
+				p->port = (uint16_t)(i - PORT_BASE_ICMP);
+			} else if (i < PORT_BASE_OTHER) {
+				p->proto = OBS_ICMP6;
+				p->port = (uint16_t)(i - PORT_BASE_ICMP6);
+			} else {
+				p->proto = OBS_OTHER;
+				p->port = (uint16_t)(i - PORT_BASE_OTHER);
+			}
+			p->packets = c->packets;
+			p->sources = c->sources;
+			p->destinations = c->dsts;
+		}
+		qsort(r->ports, np, sizeof(*r->ports), port_cmp);
+		r->n_ports = np;
+	}
+
+	if (a->n_scan) {
+		ALLOC_ARRAY(r->scanners, a->n_scan);
+		if (!r->scanners)
+			goto nomem;
+		for (uint32_t i = 0; i < a->n_scan; i++) {
+			const struct scan_ent *e = &a->scan[i];
+			const struct src_slot *s = &a->src[e->src_slot];
+			struct obs_scanner *o = &r->scanners[i];
+			slot_addr(s, &o->src);
+			o->proto = e->proto;
+			o->n_ports = e->n_ports;
+			memcpy(o->ports, e->ports, sizeof(o->ports));
+			o->packets = s->packets;
+			o->destinations = e->max_dsts;
+			o->targets = s->targets;
+			o->first_usec = a->start_usec + s->first_off;
+			o->last_usec = a->start_usec + s->last_off;
+			o->tool = scanner_tool(s);
+		}
+		r->n_scanners = a->n_scan;
+		qsort(r->scanners, r->n_scanners, sizeof(*r->scanners), scanner_cmp);
+	}
+
+	if (collect_top(a, r) < 0)
+		goto nomem;
+	if (dos_table_close_interval(a->dos, end > 0 ? (uint64_t)end * 1000000u : 0, final, &r->dos,
+				     &r->n_dos) < 0)
+		goto nomem;
+	if (r->n_dos > 1)
+		qsort(r->dos, r->n_dos, sizeof(*r->dos), dos_cmp);
+
+	for (unsigned i = 1; i < DECODE_RESULT_MAX; i++)
+		if (a->undecoded[i])
+			obs_named_add(&r->decode, decode_result_name((enum decode_result)i),
+				      a->undecoded[i]);
+	for (unsigned i = 0; i < NOISE_MAX_BIT; i++)
+		obs_named_add(&r->noise, classify_noise_name(i), a->noise[i]);
+	for (unsigned i = 0; i < FP_MAX_BIT; i++)
+		obs_named_add(&r->tools, classify_tool_name(i), a->tools[i]);
+	{
+		const struct {
+			const char *name;
+			uint64_t v;
+		} of[] = {
+		    {"sources", a->src_overflow},
+		    {"source_ports", a->pairs.overflow},
+		    {"source_port_destinations", a->triples.overflow},
+		    {"port_destinations", a->port_dsts.overflow},
+		    {"scanners", a->scan_overflow},
+		    {"dos_vectors", dos_table_take_overflow(a->dos)},
+		};
+		for (size_t i = 0; i < sizeof(of) / sizeof(of[0]); i++)
+			if (of[i].v)
+				obs_named_add(&r->overflow, of[i].name, of[i].v);
+	}
+
+	*ret = *r;
+	/* reset for the next interval */
+	memset(r, 0, sizeof(*r));
+	memset(a->undecoded, 0, sizeof(a->undecoded));
+	memset(a->noise, 0, sizeof(a->noise));
+	memset(a->tools, 0, sizeof(a->tools));
+	memset(a->ports, 0, PORT_CELLS * sizeof(*a->ports));
+	a->epoch++;
+	a->src_used = 0;
+	a->src_overflow = 0;
+	a->pairs.used = a->triples.used = a->port_dsts.used = 0;
+	a->pairs.overflow = a->triples.overflow = a->port_dsts.overflow = 0;
+	a->n_scan = 0;
+	a->scan_overflow = 0;
+	return 0;
+nomem:
+	free(r->ports);
+	free(r->scanners);
+	free(r->top);
+	r->ports = NULL;
+	r->scanners = NULL;
+	r->top = NULL;
+	r->n_ports = r->n_scanners = r->n_top = 0;
+	return -ENOMEM;
+}

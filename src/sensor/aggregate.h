@@ -1,0 +1,68 @@
+/* aggregate.h - per-interval statistics of classified packets
+ *
+ * For each interval: per (protocol, destination port) packets, distinct sources and distinct
+ * dark destinations; per protocol and class totals; noise and tool counters; scanners (a
+ * source reaching at least scan_min_dsts distinct dark addresses on one port within the
+ * interval, probes only; or one probing at least scan_min_targets distinct (destination, port)
+ * pairs, which catches a scan of many ports on few addresses); top sources; and, through dos.h,
+ * backscatter attacks.
+ *
+ * Memory is bounded: every table has a fixed capacity chosen at creation, allocated once and
+ * touched lazily; past it new keys are refused and counted in the record's overflow counters.
+ * aggregate_memory_bound() says how many bytes at most. Not thread-safe: one pipeline thread.
+ */
+#ifndef KEIKAI_AGGREGATE_H
+#define KEIKAI_AGGREGATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../obs/record.h"
+#include "classify.h"
+#include "decode.h"
+#include "dos.h"
+#include "packet.h"
+
+struct aggregate_params {
+	uint32_t scan_min_dsts;	   /* 25 */
+	uint32_t scan_min_targets; /* 100: distinct (destination, port) pairs, any ports */
+	uint32_t top_n;		   /* 10 */
+	uint32_t max_sources;
+	uint32_t max_pairs;	/* (source, proto, port) */
+	uint32_t max_triples;	/* (source, proto, port, destination), probes only */
+	uint32_t max_port_dsts; /* (proto, port, destination) */
+	uint32_t max_scanners;
+	struct dos_params dos;
+};
+
+struct aggregate;
+
+/* NULL on out-of-memory or bad parameters. */
+struct aggregate *aggregate_new(const struct aggregate_params *p);
+void aggregate_free(struct aggregate *a);
+
+/* Start an interval [start, end) (seconds since the epoch). */
+void aggregate_begin(struct aggregate *a, int64_t start, int64_t end);
+
+/* Account one decoded, classified packet with its time and size. */
+void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v);
+
+/* Count a frame that was not decoded, by reason; and one outside the dark prefixes. */
+void aggregate_undecoded(struct aggregate *a, enum decode_result r);
+void aggregate_not_dark(struct aggregate *a);
+
+/* Count a frame whose timestamp is before the interval start (it is still accounted). */
+void aggregate_ts_backwards(struct aggregate *a);
+
+/* Add capture drop counters (differences since the last interval). */
+void aggregate_drops(struct aggregate *a, uint64_t kernel, uint64_t ifdrop);
+
+/* Close the interval: fill *ret (owned by the caller, free with obs_record_done) and reset the
+ * per-interval tables. final: the run is ending (open DoS vectors are reported as they stand).
+ * Returns 0 or -ENOMEM (then *ret is untouched and the interval is lost: counted by caller). */
+int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_record *ret);
+
+/* Upper bound on the bytes the aggregator allocates for these parameters. */
+size_t aggregate_memory_bound(const struct aggregate_params *p);
+
+#endif
