@@ -34,6 +34,7 @@ enum {
 	OPT_MEMORY,
 	OPT_SCAN_MIN,
 	OPT_TOP,
+	OPT_HASH_SEED,
 };
 
 static const struct option long_opts[] = {
@@ -56,6 +57,7 @@ static const struct option long_opts[] = {
     {"snaplen", required_argument, NULL, OPT_SNAPLEN},
     {"scan-min", required_argument, NULL, OPT_SCAN_MIN},
     {"top", required_argument, NULL, OPT_TOP},
+    {"hash-seed", required_argument, NULL, OPT_HASH_SEED},
     {"stats", no_argument, NULL, OPT_STATS},
     {"lang", required_argument, NULL, OPT_LANG},
     {"memory-bound", no_argument, NULL, OPT_MEMORY},
@@ -98,6 +100,7 @@ static void usage(FILE *f)
 	      "  -c, --config FILE      read settings from an INI file (flags override)\n"
 	      "      --stats            print run totals on stderr at exit\n"
 	      "      --memory-bound     print the most memory the tables may use, and exit\n"
+	      "      --hash-seed N      fixed hash key instead of a random one (tests)\n"
 	      "      --lang en|ja       language of messages (default: from LANG)\n"
 	      "  -h, --help             this help\n"
 	      "  -V, --version          version\n"
@@ -136,6 +139,7 @@ static void usage(FILE *f)
 	      "  -c, --config FILE      INI ファイルから設定を読む (オプションが優先)\n"
 	      "      --stats            終了時に実行の合計を標準エラーに出す\n"
 	      "      --memory-bound     テーブルが使う最大メモリ量を表示して終了する\n"
+	      "      --hash-seed N      乱数でなく固定のハッシュ鍵を使う (試験用)\n"
 	      "      --lang en|ja       メッセージの言語 (既定: LANG による)\n"
 	      "  -h, --help             このヘルプ\n"
 	      "  -V, --version          バージョン\n"
@@ -317,12 +321,14 @@ int main(int argc, char **argv)
 	char err[1024];
 	int opt, status = 1;
 	bool show_memory = false;
+	const char *hash_seed = NULL;
 	uid_t uid = 0;
 	gid_t gid = 0;
 
 	memset(&run, 0, sizeof(run));
 	/* first pass: language and config file, which the other options override */
 	opterr = 0;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): parsed before any thread starts */
 	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		if (opt == 'c')
 			config_path = optarg;
@@ -344,6 +350,7 @@ int main(int argc, char **argv)
 	}
 	optind = 1;
 	opterr = 1;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): parsed before any thread starts */
 	while ((opt = getopt_long(argc, argv, short_opts, long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'h':
@@ -354,6 +361,9 @@ int main(int argc, char **argv)
 			return 0;
 		case OPT_MEMORY:
 			show_memory = true;
+			break;
+		case OPT_HASH_SEED:
+			hash_seed = optarg;
 			break;
 		case '?':
 			usage(stderr);
@@ -385,7 +395,18 @@ int main(int argc, char **argv)
 				"いずれかを指定してください"));
 		return 1;
 	}
-	if (hash_seed_random() < 0) {
+	if (hash_seed) {
+		char *end;
+		errno = 0;
+		unsigned long long k = strtoull(hash_seed, &end, 0);
+		if (errno != 0 || *end != '\0' || end == hash_seed) {
+			(void)fprintf(stderr, T("keikai-sensor: invalid --hash-seed '%s'\n",
+						"keikai-sensor: --hash-seed '%s' が不正です\n"),
+				      hash_seed);
+			return 1;
+		}
+		hash_seed_set(k, k ^ 0x9e3779b97f4a7c15ULL);
+	} else if (hash_seed_random() < 0) {
 		(void)fprintf(stderr, "keikai-sensor: getrandom: %m\n");
 		return 1;
 	}
