@@ -2,12 +2,12 @@
 #include "record.h"
 
 #include <inttypes.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "../lib/jsonw.h"
 #include "../lib/banned.h"
 
 static const char *const proto_names[OBS_PROTO_MAX] = {"tcp", "udp", "icmp", "icmp6", "other"};
@@ -81,233 +81,168 @@ char *obs_format_time_usec(uint64_t usec, char *buf, size_t size)
 	return buf;
 }
 
-/* jansson helpers that tolerate NULL children: a failed allocation surfaces at the end as a
- * NULL from json_dumps of an incomplete tree, so we check each set explicitly instead. */
-static int set_new(json_t *o, const char *k, json_t *v)
+/* Most bytes one record's JSON may take: every TCP and UDP port listed is about 10 MB. */
+#define OBS_JSON_MAX (64u << 20)
+
+static void kv_u64(struct jsonw *w, const char *k, uint64_t v)
 {
-	return v ? json_object_set_new(o, k, v) : -1;
+	jsonw_key(w, k);
+	jsonw_u64(w, v);
 }
 
-static json_t *u64(uint64_t v)
+static void kv_str(struct jsonw *w, const char *k, const char *v)
 {
-	return json_integer((json_int_t)(v > INT64_MAX ? INT64_MAX : v));
+	jsonw_key(w, k);
+	jsonw_str(w, v);
 }
 
-static json_t *addr_json(const struct ip_addr *a)
+static void kv_addr(struct jsonw *w, const char *k, const struct ip_addr *a)
 {
 	char buf[IP_ADDR_STRLEN];
-	return json_string(ip_addr_format(a, buf, sizeof(buf)));
+	kv_str(w, k, ip_addr_format(a, buf, sizeof(buf)));
 }
 
-static json_t *time_usec_json(uint64_t usec)
+static void kv_time_usec(struct jsonw *w, const char *k, uint64_t usec)
 {
 	char buf[40];
-	return json_string(obs_format_time_usec(usec, buf, sizeof(buf)));
+	kv_str(w, k, obs_format_time_usec(usec, buf, sizeof(buf)));
 }
 
-static json_t *named_json(const struct obs_named *l)
+static void kv_named(struct jsonw *w, const char *k, const struct obs_named *l)
 {
-	json_t *o = json_object();
-	if (!o)
-		return NULL;
-	for (unsigned i = 0; i < l->n; i++) {
-		if (set_new(o, l->v[i].name, u64(l->v[i].value)) < 0) {
-			json_decref(o);
-			return NULL;
-		}
-	}
-	return o;
+	jsonw_key(w, k);
+	jsonw_obj_begin(w);
+	for (unsigned i = 0; i < l->n; i++)
+		kv_u64(w, l->v[i].name, l->v[i].value);
+	jsonw_obj_end(w);
 }
 
-static json_t *ports_json(const struct obs_record *r)
+static void kv_ports(struct jsonw *w, const char *k, const uint16_t *v, unsigned n, unsigned max)
 {
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_ports; i++) {
-		const struct obs_port *p = &r->ports[i];
-		json_t *o = json_object();
-		int e = 0;
-		if (!o)
-			goto fail;
-		e |= set_new(o, "proto", json_string(obs_proto_name(p->proto)));
-		e |= set_new(o, "port", json_integer(p->port));
-		e |= set_new(o, "packets", u64(p->packets));
-		e |= set_new(o, "sources", u64(p->sources));
-		e |= set_new(o, "destinations", u64(p->destinations));
-		if (e || json_array_append_new(a, o) < 0) {
-			json_decref(o);
-			goto fail;
-		}
-	}
-	return a;
-fail:
-	json_decref(a);
-	return NULL;
-}
-
-static json_t *u16_list(const uint16_t *v, unsigned n, unsigned max)
-{
-	json_t *a = json_array();
-	for (unsigned i = 0; a && i < n && i < max; i++) {
-		if (json_array_append_new(a, json_integer(v[i])) < 0) {
-			json_decref(a);
-			return NULL;
-		}
-	}
-	return a;
-}
-
-static json_t *scanners_json(const struct obs_record *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_scanners; i++) {
-		const struct obs_scanner *s = &r->scanners[i];
-		json_t *o = json_object();
-		int e = 0;
-		if (!o)
-			goto fail;
-		e |= set_new(o, "src", addr_json(&s->src));
-		e |= set_new(o, "proto", json_string(obs_proto_name(s->proto)));
-		e |= set_new(o, "ports", u16_list(s->ports, s->n_ports, OBS_SCANNER_PORTS));
-		e |= set_new(o, "port_count", json_integer(s->n_ports));
-		e |= set_new(o, "packets", u64(s->packets));
-		e |= set_new(o, "destinations", u64(s->destinations));
-		e |= set_new(o, "targets", u64(s->targets));
-		e |= set_new(o, "first", time_usec_json(s->first_usec));
-		e |= set_new(o, "last", time_usec_json(s->last_usec));
-		e |= set_new(o, "tool", s->tool ? json_string(s->tool) : json_null());
-		if (e || json_array_append_new(a, o) < 0) {
-			json_decref(o);
-			goto fail;
-		}
-	}
-	return a;
-fail:
-	json_decref(a);
-	return NULL;
-}
-
-static json_t *dos_json(const struct obs_record *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_dos; i++) {
-		const struct obs_dos *d = &r->dos[i];
-		json_t *o = json_object();
-		int e = 0;
-		if (!o)
-			goto fail;
-		e |= set_new(o, "victim", addr_json(&d->victim));
-		e |= set_new(o, "proto", json_string(obs_proto_name(d->proto)));
-		e |= set_new(o, "ports", u16_list(d->ports, d->n_ports, OBS_DOS_PORTS));
-		e |= set_new(o, "port_count", json_integer(d->n_ports));
-		e |= set_new(o, "packets", u64(d->packets));
-		e |= set_new(o, "packets_interval", u64(d->packets_interval));
-		e |= set_new(o, "destinations", u64(d->destinations));
-		e |= set_new(o, "peak_per_min", u64(d->peak_per_min));
-		e |= set_new(o, "start", time_usec_json(d->start_usec));
-		e |= set_new(o, "last", time_usec_json(d->last_usec));
-		e |= set_new(o, "ongoing", json_boolean(d->ongoing));
-		if (e || json_array_append_new(a, o) < 0) {
-			json_decref(o);
-			goto fail;
-		}
-	}
-	return a;
-fail:
-	json_decref(a);
-	return NULL;
-}
-
-static json_t *top_json(const struct obs_record *r)
-{
-	json_t *a = json_array();
-	for (size_t i = 0; a && i < r->n_top; i++) {
-		json_t *o = json_object();
-		int e = 0;
-		if (!o)
-			goto fail;
-		e |= set_new(o, "src", addr_json(&r->top[i].src));
-		e |= set_new(o, "packets", u64(r->top[i].packets));
-		if (e || json_array_append_new(a, o) < 0) {
-			json_decref(o);
-			goto fail;
-		}
-	}
-	return a;
-fail:
-	json_decref(a);
-	return NULL;
-}
-
-static json_t *classes_json(const struct obs_record *r)
-{
-	json_t *o = json_object();
-	for (unsigned p = 0; o && p < OBS_PROTO_MAX; p++) {
-		json_t *c = json_object();
-		int e = 0;
-		if (!c)
-			goto fail;
-		for (unsigned k = 0; k < OBS_CLASS_MAX; k++)
-			e |= set_new(c, class_names[k], u64(r->by_proto_class[p][k]));
-		if (e || json_object_set_new(o, proto_names[p], c) < 0) {
-			json_decref(c);
-			goto fail;
-		}
-	}
-	return o;
-fail:
-	json_decref(o);
-	return NULL;
+	jsonw_key(w, k);
+	jsonw_arr_begin(w);
+	for (unsigned i = 0; i < n && i < max; i++)
+		jsonw_u64(w, v[i]);
+	jsonw_arr_end(w);
 }
 
 char *obs_record_to_json(const struct obs_record *r, size_t *ret_len)
 {
 	char ts[40];
-	json_t *o = json_object(), *cap = json_object(), *tot = json_object();
-	char *out = NULL;
-	int e = 0;
+	struct jsonw w;
 
-	if (!o || !cap || !tot) {
-		json_decref(cap);
-		json_decref(tot);
-		goto out;
+	jsonw_init(&w, OBS_JSON_MAX);
+	jsonw_obj_begin(&w);
+	kv_str(&w, "schema", OBS_SCHEMA);
+	kv_str(&w, "sensor", r->sensor);
+	kv_str(&w, "start", obs_format_time(r->start, ts, sizeof(ts)));
+	kv_str(&w, "end", obs_format_time(r->end, ts, sizeof(ts)));
+	jsonw_key(&w, "start_unix");
+	jsonw_i64(&w, r->start);
+	kv_u64(&w, "interval", r->interval);
+	jsonw_key(&w, "partial");
+	jsonw_bool(&w, r->partial);
+
+	jsonw_key(&w, "capture");
+	jsonw_obj_begin(&w);
+	kv_u64(&w, "captured", r->captured);
+	kv_u64(&w, "not_dark", r->not_dark);
+	kv_u64(&w, "kernel_drops", r->kernel_drops);
+	kv_u64(&w, "if_drops", r->if_drops);
+	kv_u64(&w, "ts_backwards", r->ts_backwards);
+	kv_u64(&w, "icmp_mismatch", r->icmp_mismatch);
+	kv_named(&w, "undecoded", &r->decode);
+	kv_named(&w, "overflow", &r->overflow);
+	jsonw_obj_end(&w);
+
+	jsonw_key(&w, "totals");
+	jsonw_obj_begin(&w);
+	kv_u64(&w, "packets", r->packets);
+	kv_u64(&w, "bytes", r->bytes);
+	kv_u64(&w, "ipv4", r->ipv4);
+	kv_u64(&w, "ipv6", r->ipv6);
+	jsonw_key(&w, "by_proto");
+	jsonw_obj_begin(&w);
+	for (unsigned p = 0; p < OBS_PROTO_MAX; p++) {
+		jsonw_key(&w, proto_names[p]);
+		jsonw_obj_begin(&w);
+		for (unsigned k = 0; k < OBS_CLASS_MAX; k++)
+			kv_u64(&w, class_names[k], r->by_proto_class[p][k]);
+		jsonw_obj_end(&w);
 	}
-	e |= set_new(o, "schema", json_string(OBS_SCHEMA));
-	e |= set_new(o, "sensor", json_string(r->sensor));
-	e |= set_new(o, "start", json_string(obs_format_time(r->start, ts, sizeof(ts))));
-	e |= set_new(o, "end", json_string(obs_format_time(r->end, ts, sizeof(ts))));
-	e |= set_new(o, "start_unix", json_integer(r->start));
-	e |= set_new(o, "interval", json_integer(r->interval));
-	e |= set_new(o, "partial", json_boolean(r->partial));
+	jsonw_obj_end(&w);
+	jsonw_obj_end(&w);
 
-	e |= set_new(cap, "captured", u64(r->captured));
-	e |= set_new(cap, "not_dark", u64(r->not_dark));
-	e |= set_new(cap, "kernel_drops", u64(r->kernel_drops));
-	e |= set_new(cap, "if_drops", u64(r->if_drops));
-	e |= set_new(cap, "ts_backwards", u64(r->ts_backwards));
-	e |= set_new(cap, "icmp_mismatch", u64(r->icmp_mismatch));
-	e |= set_new(cap, "undecoded", named_json(&r->decode));
-	e |= set_new(cap, "overflow", named_json(&r->overflow));
-	e |= set_new(o, "capture", cap);
+	kv_named(&w, "noise", &r->noise);
+	kv_named(&w, "tools", &r->tools);
 
-	e |= set_new(tot, "packets", u64(r->packets));
-	e |= set_new(tot, "bytes", u64(r->bytes));
-	e |= set_new(tot, "ipv4", u64(r->ipv4));
-	e |= set_new(tot, "ipv6", u64(r->ipv6));
-	e |= set_new(tot, "by_proto", classes_json(r));
-	e |= set_new(o, "totals", tot);
+	jsonw_key(&w, "ports");
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < r->n_ports; i++) {
+		const struct obs_port *p = &r->ports[i];
+		jsonw_obj_begin(&w);
+		kv_str(&w, "proto", obs_proto_name(p->proto));
+		kv_u64(&w, "port", p->port);
+		kv_u64(&w, "packets", p->packets);
+		kv_u64(&w, "sources", p->sources);
+		kv_u64(&w, "destinations", p->destinations);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
 
-	e |= set_new(o, "noise", named_json(&r->noise));
-	e |= set_new(o, "tools", named_json(&r->tools));
-	e |= set_new(o, "ports", ports_json(r));
-	e |= set_new(o, "scanners", scanners_json(r));
-	e |= set_new(o, "dos", dos_json(r));
-	e |= set_new(o, "top_sources", top_json(r));
-	if (e)
-		goto out;
-	out = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (out && ret_len)
-		*ret_len = strlen(out);
-out:
-	json_decref(o);
-	return out;
+	jsonw_key(&w, "scanners");
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < r->n_scanners; i++) {
+		const struct obs_scanner *s = &r->scanners[i];
+		jsonw_obj_begin(&w);
+		kv_addr(&w, "src", &s->src);
+		kv_str(&w, "proto", obs_proto_name(s->proto));
+		kv_ports(&w, "ports", s->ports, s->n_ports, OBS_SCANNER_PORTS);
+		kv_u64(&w, "port_count", s->n_ports);
+		kv_u64(&w, "packets", s->packets);
+		kv_u64(&w, "destinations", s->destinations);
+		kv_u64(&w, "targets", s->targets);
+		kv_time_usec(&w, "first", s->first_usec);
+		kv_time_usec(&w, "last", s->last_usec);
+		jsonw_key(&w, "tool");
+		if (s->tool)
+			jsonw_str(&w, s->tool);
+		else
+			jsonw_null(&w);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+
+	jsonw_key(&w, "dos");
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < r->n_dos; i++) {
+		const struct obs_dos *d = &r->dos[i];
+		jsonw_obj_begin(&w);
+		kv_addr(&w, "victim", &d->victim);
+		kv_str(&w, "proto", obs_proto_name(d->proto));
+		kv_ports(&w, "ports", d->ports, d->n_ports, OBS_DOS_PORTS);
+		kv_u64(&w, "port_count", d->n_ports);
+		kv_u64(&w, "packets", d->packets);
+		kv_u64(&w, "packets_interval", d->packets_interval);
+		kv_u64(&w, "destinations", d->destinations);
+		kv_u64(&w, "peak_per_min", d->peak_per_min);
+		kv_time_usec(&w, "start", d->start_usec);
+		kv_time_usec(&w, "last", d->last_usec);
+		jsonw_key(&w, "ongoing");
+		jsonw_bool(&w, d->ongoing);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+
+	jsonw_key(&w, "top_sources");
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < r->n_top; i++) {
+		jsonw_obj_begin(&w);
+		kv_addr(&w, "src", &r->top[i].src);
+		kv_u64(&w, "packets", r->top[i].packets);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+	jsonw_obj_end(&w);
+	return jsonw_finish(&w, ret_len, NULL);
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "../lib/ckd.h"
 #include "../lib/hash.h"
@@ -39,7 +40,9 @@ struct kslot {
 struct kset {
 	struct kslot *slots;
 	uint32_t mask;
-	uint32_t used, limit;
+	uint32_t used, limit; /* entries in this interval; most allowed */
+	uint32_t max_slots;   /* the table grows up to this */
+	int hashed;           /* slot index from hash_u64(key) (else the key is a hash) */
 	uint64_t overflow;
 };
 
@@ -73,7 +76,7 @@ struct aggregate {
 	struct port_cell *ports;
 	struct kset pairs, triples, port_dsts;
 	struct src_slot *src;
-	uint32_t src_mask, src_used, src_limit;
+	uint32_t src_mask, src_used, src_limit, src_max_slots;
 	uint64_t src_overflow;
 	struct scan_ent *scan;
 	uint32_t n_scan;
@@ -100,18 +103,79 @@ static uint32_t slots_for(uint32_t limit)
 	return s;
 }
 
-static int kset_init(struct kset *s, uint32_t limit)
+/* Zeroed memory for a table, from its own mapping so that it can use transparent huge pages:
+ * the tables are probed at random, and 4 KiB pages would cost a TLB miss on most probes. */
+static void *table_alloc(size_t n, size_t size)
 {
-	uint32_t n = slots_for(limit);
-	ALLOC_ARRAY(s->slots, n);
+	size_t bytes;
+	if (!ckd_size_mul(n, size, &bytes))
+		return NULL;
+	void *p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	if (bytes >= (2u << 20))
+		(void)madvise(p, bytes, MADV_HUGEPAGE); /* a hint; fine if refused */
+	return p;
+}
+
+static void table_free(void *p, size_t n, size_t size)
+{
+	if (p)
+		(void)munmap(p, n * size);
+}
+
+#define TABLE_MIN_SLOTS 4096u
+
+static int kset_init(struct kset *s, uint32_t limit, int hashed)
+{
+	s->max_slots = slots_for(limit);
+	uint32_t n = s->max_slots < TABLE_MIN_SLOTS ? s->max_slots : TABLE_MIN_SLOTS;
+	s->slots = table_alloc(n, sizeof(struct kslot));
 	if (!s->slots)
 		return -ENOMEM;
 	s->mask = n - 1;
 	s->limit = limit;
+	s->hashed = hashed;
 	return 0;
 }
 
-/* Find key or insert it into the current epoch. NULL when full (counted). */
+static void kset_done(struct kset *s)
+{
+	table_free(s->slots, (size_t)s->mask + 1, sizeof(struct kslot));
+	s->slots = NULL;
+}
+
+static inline uint32_t kset_index(const struct kset *s, uint64_t key)
+{
+	return (uint32_t)(s->hashed ? hash_u64(key) : key) & s->mask;
+}
+
+/* Double the table, keeping this interval's entries. On out-of-memory the table stays as it
+ * is (and fills up to its load limit, then counts overflow). */
+static void kset_grow(struct kset *s, uint32_t epoch)
+{
+	uint32_t old_n = s->mask + 1, n = old_n * 2;
+	struct kslot *old = s->slots, *nw = table_alloc(n, sizeof(*nw));
+
+	if (!nw) {
+		s->max_slots = old_n;
+		return;
+	}
+	s->slots = nw;
+	s->mask = n - 1;
+	for (uint32_t i = 0; i < old_n; i++) {
+		if (old[i].epoch != epoch)
+			continue;
+		uint32_t j = kset_index(s, old[i].key);
+		while (nw[j].epoch == epoch)
+			j = (j + 1) & s->mask;
+		nw[j] = old[i];
+	}
+	table_free(old, old_n, sizeof(*old));
+}
+
+/* Find key (slot hash h) or insert it into the current epoch. NULL when full (counted). The
+ * table may grow, which moves every slot: a pointer from an earlier call is then stale. */
 static inline struct kslot *kset_get(struct kset *s, uint32_t epoch, uint64_t key, uint64_t h,
 				     int *ret_new)
 {
@@ -123,6 +187,12 @@ static inline struct kslot *kset_get(struct kset *s, uint32_t epoch, uint64_t ke
 			if (s->used >= s->limit) {
 				s->overflow++;
 				return NULL;
+			}
+			if ((uint64_t)(s->used + 1) * 4 > (uint64_t)(s->mask + 1) * 3 &&
+			    s->mask + 1 < s->max_slots) {
+				kset_grow(s, epoch);
+				i = (uint32_t)h & s->mask;
+				continue;
 			}
 			e->key = key;
 			e->epoch = epoch;
@@ -188,16 +258,18 @@ struct aggregate *aggregate_new(const struct aggregate_params *p)
 	a->p = *p;
 	a->epoch = 1;
 	ALLOC_ARRAY(a->ports, PORT_CELLS);
-	uint32_t ns = slots_for(p->max_sources);
-	ALLOC_ARRAY(a->src, ns);
+	a->src_max_slots = slots_for(p->max_sources);
+	uint32_t ns = a->src_max_slots < TABLE_MIN_SLOTS ? a->src_max_slots : TABLE_MIN_SLOTS;
+	a->src = table_alloc(ns, sizeof(struct src_slot));
 	a->src_mask = ns - 1;
 	a->src_limit = p->max_sources;
 	if (p->max_scanners > 0)
 		ALLOC_ARRAY(a->scan, p->max_scanners);
 	a->dos = dos_table_new(&p->dos);
 	if (!a->ports || !a->src || (p->max_scanners > 0 && !a->scan) || !a->dos ||
-	    kset_init(&a->pairs, p->max_pairs) < 0 || kset_init(&a->triples, p->max_triples) < 0 ||
-	    kset_init(&a->port_dsts, p->max_port_dsts) < 0) {
+	    kset_init(&a->pairs, p->max_pairs, 1) < 0 ||
+	    kset_init(&a->triples, p->max_triples, 0) < 0 ||
+	    kset_init(&a->port_dsts, p->max_port_dsts, 1) < 0) {
 		aggregate_free(a);
 		return NULL;
 	}
@@ -209,11 +281,11 @@ void aggregate_free(struct aggregate *a)
 	if (!a)
 		return;
 	free(a->ports);
-	free(a->src);
+	table_free(a->src, (size_t)a->src_mask + 1, sizeof(struct src_slot));
 	free(a->scan);
-	free(a->pairs.slots);
-	free(a->triples.slots);
-	free(a->port_dsts.slots);
+	kset_done(&a->pairs);
+	kset_done(&a->triples);
+	kset_done(&a->port_dsts);
 	dos_table_free(a->dos);
 	free(a);
 }
@@ -258,22 +330,55 @@ static inline uint64_t addr_port_key(const struct ip_addr *ad, uint32_t pidx)
 	return hash_u64(hash_u64(w0 ^ pidx) ^ w1) & ~V4_MARK;
 }
 
-static inline struct src_slot *source_get(struct aggregate *a, const struct ip_addr *src)
+static inline uint64_t source_key(const struct ip_addr *src)
 {
-	uint64_t key;
-	if (src->family == 4) {
-		key = V4_MARK | ip_addr_v4(src);
-	} else {
-		uint64_t w1, w0 = addr_words(src, &w1);
-		key = hash_u64(hash_u64(w0) ^ w1) & ~V4_MARK;
+	if (src->family == 4)
+		return V4_MARK | ip_addr_v4(src);
+	uint64_t w1, w0 = addr_words(src, &w1);
+	return hash_u64(hash_u64(w0) ^ w1) & ~V4_MARK;
+}
+
+static void source_grow(struct aggregate *a)
+{
+	uint32_t old_n = a->src_mask + 1, n = old_n * 2;
+	struct src_slot *old = a->src, *nw = table_alloc(n, sizeof(*nw));
+
+	if (!nw) {
+		a->src_max_slots = old_n;
+		return;
 	}
-	uint32_t i = (uint32_t)hash_u64(key) & a->src_mask;
+	a->src = nw;
+	a->src_mask = n - 1;
+	for (uint32_t i = 0; i < old_n; i++) {
+		if (old[i].epoch != a->epoch)
+			continue;
+		uint32_t j = (uint32_t)hash_u64(old[i].key) & a->src_mask;
+		while (nw[j].epoch == a->epoch)
+			j = (j + 1) & a->src_mask;
+		nw[j] = old[i];
+		if (nw[j].scan_idx)
+			a->scan[nw[j].scan_idx - 1].src_slot = j;
+	}
+	table_free(old, old_n, sizeof(*old));
+}
+
+/* Find or insert the source with key (hash h). NULL when full (counted). May grow the table. */
+static inline struct src_slot *source_get(struct aggregate *a, const struct ip_addr *src,
+					  uint64_t key, uint64_t h)
+{
+	uint32_t i = (uint32_t)h & a->src_mask;
 	for (;;) {
 		struct src_slot *s = &a->src[i];
 		if (s->epoch != a->epoch) {
 			if (a->src_used >= a->src_limit) {
 				a->src_overflow++;
 				return NULL;
+			}
+			if ((uint64_t)(a->src_used + 1) * 4 > (uint64_t)(a->src_mask + 1) * 3 &&
+			    a->src_mask + 1 < a->src_max_slots) {
+				source_grow(a);
+				i = (uint32_t)h & a->src_mask;
+				continue;
 			}
 			memset(s, 0, sizeof(*s));
 			s->key = key;
@@ -320,9 +425,39 @@ static void scanner_note(struct aggregate *a, struct src_slot *s, uint8_t proto,
 		e->max_dsts = dsts;
 }
 
-void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v)
+/* Keys and slot hashes of one packet, computed ahead so that its slots can be prefetched. */
+struct pkt_keys {
+	uint64_t skey, sh; /* source */
+	uint64_t pk, ph;   /* (source, port) */
+	uint64_t dk, dh;   /* (port, destination) */
+	uint64_t tk;       /* (source, port, destination); probes only */
+	uint32_t pidx;
+};
+
+static inline void packet_keys(const struct aggregate *a, const struct packet *pkt,
+			       const struct pkt_verdict *v, struct pkt_keys *k)
 {
-	uint32_t pidx = port_index(pkt);
+	k->pidx = port_index(pkt);
+	k->skey = source_key(&pkt->src);
+	k->sh = hash_u64(k->skey);
+	k->pk = addr_port_key(&pkt->src, k->pidx);
+	k->ph = hash_u64(k->pk);
+	k->dk = addr_port_key(&pkt->dst, k->pidx);
+	k->dh = hash_u64(k->dk);
+	__builtin_prefetch(&a->src[k->sh & a->src_mask], 1);
+	__builtin_prefetch(&a->pairs.slots[k->ph & a->pairs.mask], 1);
+	__builtin_prefetch(&a->port_dsts.slots[k->dh & a->port_dsts.mask], 1);
+	if (v->cls == CLASS_PROBE) {
+		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
+		k->tk = hash_u64(hash_u64(k->pk ^ w0) ^ w1);
+		__builtin_prefetch(&a->triples.slots[k->tk & a->triples.mask], 1);
+	}
+}
+
+static void account_packet(struct aggregate *a, const struct packet *pkt,
+			   const struct pkt_verdict *v, const struct pkt_keys *k)
+{
+	uint32_t pidx = k->pidx;
 	struct port_cell *pc = &a->ports[pidx];
 	struct obs_record *r = &a->r;
 	int is_new = 0;
@@ -341,7 +476,7 @@ void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struc
 	pc->packets++;
 
 	/* per source */
-	struct src_slot *s = source_get(a, &pkt->src);
+	struct src_slot *s = source_get(a, &pkt->src, k->skey, k->sh);
 	if (s) {
 		uint64_t off = pkt->ts_usec > a->start_usec ? pkt->ts_usec - a->start_usec : 0;
 		uint32_t o = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
@@ -355,24 +490,20 @@ void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struc
 	}
 
 	/* distinct sources per port */
-	uint64_t pk = addr_port_key(&pkt->src, pidx);
-	struct kslot *pair = kset_get(&a->pairs, a->epoch, pk, hash_u64(pk), &is_new);
+	struct kslot *pair = kset_get(&a->pairs, a->epoch, k->pk, k->ph, &is_new);
 	if (pair && is_new)
 		pc->sources++;
 
 	/* distinct destinations per port */
-	uint64_t dk = addr_port_key(&pkt->dst, pidx);
 	is_new = 0;
-	(void)kset_get(&a->port_dsts, a->epoch, dk, hash_u64(dk), &is_new);
+	(void)kset_get(&a->port_dsts, a->epoch, k->dk, k->dh, &is_new);
 	if (is_new)
 		pc->dsts++;
 
 	/* scanners: distinct destinations per (source, port), probes only */
 	if (v->cls == CLASS_PROBE && pair) {
-		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
-		uint64_t tk = hash_u64(hash_u64(pk ^ w0) ^ w1);
 		is_new = 0;
-		(void)kset_get(&a->triples, a->epoch, tk, tk, &is_new);
+		(void)kset_get(&a->triples, a->epoch, k->tk, k->tk, &is_new);
 		if (is_new) {
 			pair->val++;
 			if (s && ++s->targets == a->p.scan_min_targets && s->scan_idx == 0)
@@ -397,6 +528,30 @@ void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struc
 			(void)dos_table_add(a->dos, &v->victim, (uint8_t)pkt->l4, &pkt->dst,
 					    v->victim_port, pkt->ts_usec);
 	}
+}
+
+void aggregate_packets(struct aggregate *a, const struct packet *pkts,
+		       const struct pkt_verdict *vs, size_t n)
+{
+	struct pkt_keys k[AGGREGATE_BATCH];
+
+	while (n > 0) {
+		size_t m = n < AGGREGATE_BATCH ? n : AGGREGATE_BATCH;
+		/* first every packet's keys and prefetches, then the table work: the memory
+		 * loads of a batch overlap instead of stalling one after another */
+		for (size_t i = 0; i < m; i++)
+			packet_keys(a, &pkts[i], &vs[i], &k[i]);
+		for (size_t i = 0; i < m; i++)
+			account_packet(a, &pkts[i], &vs[i], &k[i]);
+		pkts += m;
+		vs += m;
+		n -= m;
+	}
+}
+
+void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v)
+{
+	aggregate_packets(a, pkt, v, 1);
 }
 
 void aggregate_undecoded(struct aggregate *a, enum decode_result r)
@@ -466,7 +621,16 @@ static void slot_addr(const struct src_slot *s, struct ip_addr *ret)
 	memcpy(ret->a, s->addr, 16);
 }
 
-/* Keep the top_n sources by packets: a min-heap on packets over the live slots. */
+/* Whether x ranks below y: fewer packets, or as many and a higher address. A total order, so
+ * the top list does not depend on where the hash put each source. */
+static int top_less(const struct obs_top_source *x, const struct obs_top_source *y)
+{
+	if (x->packets != y->packets)
+		return x->packets < y->packets;
+	return top_cmp(x, y) > 0;
+}
+
+/* Keep the top_n sources: a min-heap (lowest rank at the root) over the live slots. */
 static int collect_top(struct aggregate *a, struct obs_record *r)
 {
 	uint32_t n = a->p.top_n, k = 0;
@@ -487,21 +651,25 @@ static int collect_top(struct aggregate *a, struct obs_record *r)
 			/* sift up */
 			for (uint32_t c = k++; c > 0;) {
 				uint32_t par = (c - 1) / 2;
-				if (h[par].packets <= h[c].packets)
+				if (!top_less(&h[c], &h[par]))
 					break;
 				struct obs_top_source t = h[par];
 				h[par] = h[c];
 				h[c] = t;
 				c = par;
 			}
-		} else if (s->packets > h[0].packets) {
-			slot_addr(s, &h[0].src);
-			h[0].packets = s->packets;
+		} else {
+			struct obs_top_source cand;
+			slot_addr(s, &cand.src);
+			cand.packets = s->packets;
+			if (!top_less(&h[0], &cand))
+				continue;
+			h[0] = cand;
 			for (uint32_t c = 0;;) {
 				uint32_t l = 2 * c + 1, m = c;
-				if (l < n && h[l].packets < h[m].packets)
+				if (l < n && top_less(&h[l], &h[m]))
 					m = l;
-				if (l + 1 < n && h[l + 1].packets < h[m].packets)
+				if (l + 1 < n && top_less(&h[l + 1], &h[m]))
 					m = l + 1;
 				if (m == c)
 					break;

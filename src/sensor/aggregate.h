@@ -47,6 +47,11 @@ void aggregate_begin(struct aggregate *a, int64_t start, int64_t end);
 /* Account one decoded, classified packet with its time and size. */
 void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v);
 
+/* Account n packets in order; the same result as n calls of aggregate_packet, faster. */
+#define AGGREGATE_BATCH 32
+void aggregate_packets(struct aggregate *a, const struct packet *pkts,
+		       const struct pkt_verdict *vs, size_t n);
+
 /* Count a frame that was not decoded, by reason; and one outside the dark prefixes. */
 void aggregate_undecoded(struct aggregate *a, enum decode_result r);
 void aggregate_not_dark(struct aggregate *a);

@@ -288,7 +288,7 @@ static void print_stats(const struct capture *cap, const struct sensor *s, struc
 		      (unsigned long long)t.records, cs.seconds, pps,
 		      (unsigned long long)cs.kernel_drops, (unsigned long long)cs.if_drops,
 		      (unsigned long long)cs.read_errors, (unsigned long long)run->write_errors);
-	if (output_http_stats(run->outs.http, &hs) == 0)
+	if (outputs_http_stats(&run->outs, &hs) == 0)
 		(void)fprintf(stderr,
 			      "stats: http spooled=%llu delivered=%llu retried=%llu rejected=%llu "
 			      "pending=%llu refused=%llu\n",

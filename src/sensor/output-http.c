@@ -22,7 +22,6 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,13 +39,13 @@
 #include "spool.h"
 #include "../lib/banned.h"
 
-#define API_PATH "/api/v1/obs/intervals"
-#define TOKEN_MAX 4096
-#define BACKOFF_FIRST_MS 1000u
+#define API_PATH	    "/api/v1/obs/intervals"
+#define TOKEN_MAX	    4096
+#define BACKOFF_FIRST_MS    1000u
 #define RETRY_MAX_DEFAULT_S 300u
-#define CONNECT_TIMEOUT_MS 10000L
-#define TOTAL_TIMEOUT_MS 30000L
-#define KEY_MAX (3 * OBS_SENSOR_ID_MAX + 32)
+#define CONNECT_TIMEOUT_MS  10000L
+#define TOTAL_TIMEOUT_MS    30000L
+#define KEY_MAX		    (3 * OBS_SENSOR_ID_MAX + 32)
 
 enum pass_result {
 	PASS_DONE,  /* every listed record was delivered or set aside */
@@ -80,20 +79,6 @@ struct http_state {
 	 * curl's progress callback, which must not take the lock. */
 	_Atomic uint64_t abort_at_ms;
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static uint64_t now_ms(void)
 {
@@ -129,7 +114,7 @@ static enum verdict classify_status(long code)
 		return TRANSIENT;
 	if (code >= 400)
 		return PERMANENT; /* 400 401 403 404 413 422 and other client errors */
-	return TRANSIENT;         /* 3xx: redirects are not followed; a setup problem */
+	return TRANSIENT;	  /* 3xx: redirects are not followed; a setup problem */
 }
 
 static size_t discard_body(char *ptr, size_t size, size_t nmemb, void *userdata)
@@ -239,6 +224,9 @@ static enum verdict post_record(struct http_state *s, const char *data, size_t l
 		(void)curl_easy_getinfo(s->curl, CURLINFO_RETRY_AFTER, &retry_after);
 		v = classify_status(code);
 		*ret_code = code;
+		/* bounded so that the caller's arithmetic in milliseconds cannot overflow */
+		if (retry_after > 86400)
+			retry_after = 86400;
 		*ret_retry_after_s = retry_after > 0 ? (uint64_t)retry_after : 0;
 	}
 	(void)curl_easy_setopt(s->curl, CURLOPT_HTTPHEADER, NULL);
@@ -256,8 +244,10 @@ static void count(struct http_state *s, uint64_t *counter, long status)
 	(void)pthread_mutex_unlock(&s->lock);
 }
 
-/* One pass over the spool, oldest first, until it is empty or an attempt fails for now. */
-static enum pass_result deliver_pass(struct http_state *s, uint64_t *ret_retry_after_s)
+/* One pass over the spool, oldest first, until it is empty or an attempt fails for now.
+ * *ret_progress is set when the server answered at all (a record left the spool). */
+static enum pass_result deliver_pass(struct http_state *s, uint64_t *ret_retry_after_s,
+				     bool *ret_progress)
 {
 	struct spool_name *names = NULL;
 	enum pass_result res = PASS_DONE;
@@ -298,10 +288,12 @@ static enum pass_result deliver_pass(struct http_state *s, uint64_t *ret_retry_a
 		case DELIVERED:
 			(void)spool_remove(s->spool, names[i].s);
 			count(s, &s->st.delivered, code);
+			*ret_progress = true;
 			break;
 		case PERMANENT:
 			(void)spool_quarantine(s->spool, names[i].s);
 			count(s, &s->st.rejected, code);
+			*ret_progress = true;
 			break;
 		case TRANSIENT:
 			count(s, &s->st.retried, code);
@@ -347,15 +339,18 @@ static void *delivery_thread(void *arg)
 	for (;;) {
 		enum pass_result res;
 		uint64_t retry_after_s = 0, wait_ms;
+		bool progress = false;
 
 		if (drain_over(s))
 			break;
 		s->work = false;
 		(void)pthread_mutex_unlock(&s->lock);
-		res = deliver_pass(s, &retry_after_s);
+		res = deliver_pass(s, &retry_after_s, &progress);
 		(void)pthread_mutex_lock(&s->lock);
 		if (res == PASS_STOP)
 			break;
+		if (progress)
+			backoff_ms = 0; /* the server answered: start the backoff afresh */
 		if (res == PASS_RETRY) {
 			backoff_ms = backoff_ms == 0 ? BACKOFF_FIRST_MS : backoff_ms * 2;
 			if (backoff_ms > s->retry_max_ms)
@@ -513,17 +508,20 @@ int output_http_open(const struct sensor_config *cfg, void **ret_state, char *er
 	int r;
 
 	if (!cfg->url || !url_scheme_ok(cfg->url)) {
-		set_err(err, errlen,
-			T("invalid server URL \"%s\": it must begin with http:// or https://",
-			  "サーバー URL「%s」が不正です: http:// か https:// で始めてください"),
-			cfg->url ? cfg->url : "");
+		(void)snprintf(
+		    err, errlen,
+		    T("invalid server URL \"%s\": it must begin with http:// or https://",
+		      "サーバー URL「%s」が不正です: http:// か https:// で始めてください"),
+		    cfg->url ? cfg->url : "");
 		return -EINVAL;
 	}
 	if (!cfg->spool_dir || !cfg->spool_dir[0]) {
-		set_err(err, errlen,
-			T("no spool directory for delivery to \"%s\" (set [output] spool)",
-			  "「%s」への送信用のスプールディレクトリがありません（[output] spool を設定してください）"),
-			cfg->url);
+		(void)snprintf(
+		    err, errlen,
+		    T("no spool directory for delivery to \"%s\" (set [output] spool)",
+		      "「%s」への送信用のスプールディレクトリがありません（[output] spool "
+		      "を設定してください）"),
+		    cfg->url);
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -534,14 +532,16 @@ int output_http_open(const struct sensor_config *cfg, void **ret_state, char *er
 		free(s);
 		return r;
 	}
-	if (pthread_condattr_init(&ca) != 0 || pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
+	if (pthread_condattr_init(&ca) != 0 ||
+	    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC) != 0 ||
 	    pthread_cond_init(&s->cond, &ca) != 0) {
 		(void)pthread_mutex_destroy(&s->lock);
 		free(s);
 		return -ENOMEM;
 	}
 	(void)pthread_condattr_destroy(&ca);
-	s->retry_max_ms = (uint64_t)(cfg->retry_max_s ? cfg->retry_max_s : RETRY_MAX_DEFAULT_S) * 1000u;
+	s->retry_max_ms =
+	    (uint64_t)(cfg->retry_max_s ? cfg->retry_max_s : RETRY_MAX_DEFAULT_S) * 1000u;
 	if (s->retry_max_ms < BACKOFF_FIRST_MS)
 		s->retry_max_ms = BACKOFF_FIRST_MS;
 	s->drain_ms = (uint64_t)cfg->drain_s * 1000u;
@@ -550,53 +550,71 @@ int output_http_open(const struct sensor_config *cfg, void **ret_state, char *er
 	if (cfg->token_file) {
 		r = read_token(cfg->token_file, &s->auth_header);
 		if (r == -EINVAL || r == -EFBIG) {
-			set_err(err, errlen,
-				T("token file \"%s\" holds no usable bearer token (one line of "
-				  "printable ASCII, at most 4096 bytes)",
-				  "トークンファイル「%s」に使える bearer トークンがありません（印字可能な "
-				  "ASCII 1 行、4096 バイトまで）"),
-				cfg->token_file);
+			(void)snprintf(
+			    err, errlen,
+			    T("token file \"%s\" holds no usable bearer token (one line of "
+			      "printable ASCII, at most 4096 bytes)",
+			      "トークンファイル「%s」に使える bearer "
+			      "トークンがありません（印字可能な "
+			      "ASCII 1 行、4096 バイトまで）"),
+			    cfg->token_file);
 			goto out;
 		}
 		if (r < 0) {
-			set_err(err, errlen,
-				T("cannot read token file \"%s\": %s",
-				  "トークンファイル「%s」を読めません: %s"),
-				cfg->token_file, strerror_r(-r, ebuf, sizeof(ebuf)));
+			(void)snprintf(err, errlen,
+				       T("cannot read token file \"%s\": %s",
+					 "トークンファイル「%s」を読めません: %s"),
+				       cfg->token_file, strerror_r(-r, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 	}
 	r = spool_open(cfg->spool_dir, 0, &s->spool);
 	if (r == -EBUSY) {
-		set_err(err, errlen,
-			T("spool \"%s\" is in use by another keikai-sensor",
-			  "スプール「%s」は別の keikai-sensor が使用中です"),
-			cfg->spool_dir);
+		(void)snprintf(err, errlen,
+			       T("spool \"%s\" is in use by another keikai-sensor",
+				 "スプール「%s」は別の keikai-sensor が使用中です"),
+			       cfg->spool_dir);
 		goto out;
 	}
 	if (r < 0) {
-		set_err(err, errlen,
-			T("cannot open spool \"%s\": %s", "スプール「%s」を開けません: %s"),
-			cfg->spool_dir, strerror_r(-r, ebuf, sizeof(ebuf)));
+		(void)snprintf(err, errlen,
+			       T("cannot open spool \"%s\": %s", "スプール「%s」を開けません: %s"),
+			       cfg->spool_dir, strerror_r(-r, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	s->endpoint = build_endpoint(cfg->url);
 	s->curl = curl_easy_init();
 	if (!s->endpoint || !s->curl) {
 		r = -ENOMEM;
-		set_err(err, errlen, T("cannot set up delivery to \"%s\": out of memory",
-				       "「%s」への送信を準備できません: メモリ不足"),
-			cfg->url);
+		(void)snprintf(err, errlen,
+			       T("cannot set up delivery to \"%s\": out of memory",
+				 "「%s」への送信を準備できません: メモリ不足"),
+			       cfg->url);
 		goto out;
+	}
+	if (cfg->ca_file) {
+		/* libcurl reads it only when connecting, where a typo would look like a server
+		 * that never answers; say so now instead */
+		int fd = open(cfg->ca_file, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+		if (fd < 0) {
+			r = -errno;
+			(void)snprintf(err, errlen,
+				       T("cannot read CA file \"%s\": %s",
+					 "CA ファイル「%s」を読めません: %s"),
+				       cfg->ca_file, strerror_r(-r, ebuf, sizeof(ebuf)));
+			goto out;
+		}
+		(void)close(fd);
 	}
 	r = setup_curl(s, cfg);
 	if (r < 0) {
-		set_err(err, errlen,
-			T("cannot set up delivery to \"%s\": libcurl refused an option (https "
-			  "support or ca_file \"%s\")",
-			  "「%s」への送信を準備できません: libcurl がオプションを拒否しました（https "
-			  "対応または ca_file「%s」）"),
-			cfg->url, cfg->ca_file ? cfg->ca_file : "");
+		(void)snprintf(
+		    err, errlen,
+		    T("cannot set up delivery to \"%s\": libcurl refused an option (https "
+		      "support or ca_file \"%s\")",
+		      "「%s」への送信を準備できません: libcurl がオプションを拒否しました（https "
+		      "対応または ca_file「%s」）"),
+		    cfg->url, cfg->ca_file ? cfg->ca_file : "");
 		goto out;
 	}
 
@@ -606,9 +624,10 @@ int output_http_open(const struct sensor_config *cfg, void **ret_state, char *er
 	r = -pthread_create(&s->thread, NULL, delivery_thread, s);
 	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (r < 0) {
-		set_err(err, errlen,
-			T("cannot start the delivery thread: %s", "送信スレッドを開始できません: %s"),
-			strerror_r(-r, ebuf, sizeof(ebuf)));
+		(void)snprintf(
+		    err, errlen,
+		    T("cannot start the delivery thread: %s", "送信スレッドを開始できません: %s"),
+		    strerror_r(-r, ebuf, sizeof(ebuf)));
 		goto out;
 	}
 	s->thread_started = true;
@@ -625,8 +644,7 @@ static int http_open(const struct sensor_config *cfg, void **ret_state)
 	return output_http_open(cfg, ret_state, NULL, 0);
 }
 
-static int http_write(void *state, const struct obs_record *rec, const char *json,
-		      size_t json_len)
+static int http_write(void *state, const struct obs_record *rec, const char *json, size_t json_len)
 {
 	struct http_state *s = state;
 	int r;
@@ -685,9 +703,9 @@ int output_http_stats(void *state, struct output_http_stats *ret)
 }
 
 const struct output_ops output_http_ops = {
-	.name = "http",
-	.open = http_open,
-	.write = http_write,
-	.reopen = NULL,
-	.close = http_close,
+    .name = "http",
+    .open = http_open,
+    .write = http_write,
+    .reopen = NULL,
+    .close = http_close,
 };

@@ -54,14 +54,13 @@ static int jsonl_open(const struct sensor_config *cfg, void **ret_state)
 }
 
 /* Write the line, resuming after EINTR and short writes (pipes, full disks, signals). */
-static int jsonl_write(void *state, const struct obs_record *rec, const char *json,
-		       size_t json_len)
+static int jsonl_write(void *state, const struct obs_record *rec, const char *json, size_t json_len)
 {
 	struct jsonl_state *s = state;
 	char nl = '\n';
 	struct iovec iov[2] = {
-		{.iov_base = (void *)(uintptr_t)json, .iov_len = json_len},
-		{.iov_base = &nl, .iov_len = 1},
+	    {.iov_base = (void *)(uintptr_t)json, .iov_len = json_len},
+	    {.iov_base = &nl, .iov_len = 1},
 	};
 	struct iovec *v = iov;
 	int cnt = 2;
@@ -125,9 +124,9 @@ static void jsonl_close(void *state)
 }
 
 const struct output_ops output_jsonl_ops = {
-	.name = "jsonl",
-	.open = jsonl_open,
-	.write = jsonl_write,
-	.reopen = jsonl_reopen,
-	.close = jsonl_close,
+    .name = "jsonl",
+    .open = jsonl_open,
+    .write = jsonl_write,
+    .reopen = jsonl_reopen,
+    .close = jsonl_close,
 };

@@ -6,7 +6,6 @@
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,11 +18,11 @@
 #include "../lib/banned.h"
 
 #define JST_OFFSET (9 * 3600)
-#define TOP_PORTS 5
-#define LIST_MAX 10 /* rows shown for scanners, attacks and sources */
-#define TBL_COLS 7
-#define TBL_ROWS (1 + LIST_MAX)
-#define CELL_MAX 96
+#define TOP_PORTS  5
+#define LIST_MAX   10 /* rows shown for scanners, attacks and sources */
+#define TBL_COLS   7
+#define TBL_ROWS   (1 + LIST_MAX)
+#define CELL_MAX   96
 
 struct summary_state {
 	FILE *out;
@@ -39,20 +38,17 @@ static size_t disp_width(const char *s)
 	while (*p) {
 		uint32_t cp;
 		unsigned extra;
-		if (*p < 0x80) {
-			w++;
-			p++;
-			continue;
-		} else if ((*p & 0xe0) == 0xc0) {
+
+		if (*p >= 0xc0 && *p < 0xe0) {
 			cp = *p & 0x1fu;
 			extra = 1;
-		} else if ((*p & 0xf0) == 0xe0) {
+		} else if (*p >= 0xe0 && *p < 0xf0) {
 			cp = *p & 0x0fu;
 			extra = 2;
-		} else if ((*p & 0xf8) == 0xf0) {
+		} else if (*p >= 0xf0 && *p < 0xf8) {
 			cp = *p & 0x07u;
 			extra = 3;
-		} else {
+		} else { /* ASCII, or a stray byte */
 			w++;
 			p++;
 			continue;
@@ -145,18 +141,18 @@ static void tbl_init(struct table *t, unsigned ncol, unsigned right)
 	t->right = right;
 }
 
-static void tbl_set(struct table *t, unsigned row, unsigned col, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static void tbl_set(struct table *t, unsigned row, unsigned col, const char *fmt, ...)
+/* Put text into a cell, cut at CELL_MAX - 1 bytes (only addresses, numbers, port lists and
+ * short labels go here). */
+static void tbl_set(struct table *t, unsigned row, unsigned col, const char *text)
 {
-	va_list ap;
+	size_t n = strlen(text);
 
 	if (row >= TBL_ROWS || col >= TBL_COLS)
 		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(t->cell[row][col], CELL_MAX, fmt, ap);
-	va_end(ap);
+	if (n >= CELL_MAX)
+		n = CELL_MAX - 1;
+	memcpy(t->cell[row][col], text, n);
+	t->cell[row][col][n] = '\0';
 	if (row >= t->nrow)
 		t->nrow = row + 1;
 }
@@ -237,9 +233,10 @@ static void print_head(FILE *f, const struct obs_record *r)
 		      fmt_time(r->start, JST_OFFSET, true, a, sizeof(a)),
 		      fmt_time(r->end, JST_OFFSET, end_date, b, sizeof(b)));
 	label(f, T("Packets", "パケット数"));
-	(void)fprintf(f, T("%s  (IPv4 %s, IPv6 %s), %s bytes\n", "%s（IPv4 %s、IPv6 %s）、%s バイト\n"),
-		      fmt_u64(r->packets, n1, sizeof(n1)), fmt_u64(r->ipv4, n2, sizeof(n2)),
-		      fmt_u64(r->ipv6, n3, sizeof(n3)), fmt_u64(r->bytes, n4, sizeof(n4)));
+	(void)fprintf(
+	    f, T("%s  (IPv4 %s, IPv6 %s), %s bytes\n", "%s（IPv4 %s、IPv6 %s）、%s バイト\n"),
+	    fmt_u64(r->packets, n1, sizeof(n1)), fmt_u64(r->ipv4, n2, sizeof(n2)),
+	    fmt_u64(r->ipv6, n3, sizeof(n3)), fmt_u64(r->bytes, n4, sizeof(n4)));
 }
 
 static void print_protocols(FILE *f, const struct obs_record *r, struct table *t)
@@ -248,22 +245,21 @@ static void print_protocols(FILE *f, const struct obs_record *r, struct table *t
 	unsigned row = 1;
 
 	tbl_init(t, 5, 0x1eu);
-	tbl_set(t, 0, 0, "%s", T("protocol", "プロトコル"));
-	tbl_set(t, 0, 1, "%s", T("probe", "探索"));
-	tbl_set(t, 0, 2, "%s", T("backscatter", "バックスキャッタ"));
-	tbl_set(t, 0, 3, "%s", T("other", "その他"));
-	tbl_set(t, 0, 4, "%s", T("total", "合計"));
+	tbl_set(t, 0, 0, T("protocol", "プロトコル"));
+	tbl_set(t, 0, 1, T("probe", "探索"));
+	tbl_set(t, 0, 2, T("backscatter", "バックスキャッタ"));
+	tbl_set(t, 0, 3, T("other", "その他"));
+	tbl_set(t, 0, 4, T("total", "合計"));
 	for (unsigned p = 0; p < OBS_PROTO_MAX; p++) {
 		uint64_t sum = 0;
 		for (unsigned c = 0; c < OBS_CLASS_MAX; c++)
 			sum += r->by_proto_class[p][c];
 		if (sum == 0)
 			continue;
-		tbl_set(t, row, 0, "%s", obs_proto_name(p));
+		tbl_set(t, row, 0, obs_proto_name(p));
 		for (unsigned c = 0; c < OBS_CLASS_MAX; c++)
-			tbl_set(t, row, 1 + c, "%s",
-				fmt_u64(r->by_proto_class[p][c], num, sizeof(num)));
-		tbl_set(t, row, 4, "%s", fmt_u64(sum, num, sizeof(num)));
+			tbl_set(t, row, 1 + c, fmt_u64(r->by_proto_class[p][c], num, sizeof(num)));
+		tbl_set(t, row, 4, fmt_u64(sum, num, sizeof(num)));
 		row++;
 	}
 	if (row > 1)
@@ -279,17 +275,20 @@ static void print_ports(FILE *f, const struct obs_record *r, struct table *t)
 		return;
 	(void)fprintf(f, T("Top ports (%zu)\n", "上位ポート（%zu 件）\n"), n);
 	tbl_init(t, 4, 0x0eu);
-	tbl_set(t, 0, 0, "%s", T("port", "ポート"));
-	tbl_set(t, 0, 1, "%s", T("packets", "パケット"));
-	tbl_set(t, 0, 2, "%s", T("sources", "送信元"));
-	tbl_set(t, 0, 3, "%s", T("destinations", "宛先"));
+	tbl_set(t, 0, 0, T("port", "ポート"));
+	tbl_set(t, 0, 1, T("packets", "パケット"));
+	tbl_set(t, 0, 2, T("sources", "送信元"));
+	tbl_set(t, 0, 3, T("destinations", "宛先"));
 	for (size_t i = 0; i < n; i++) {
 		const struct obs_port *p = &r->ports[i];
 		unsigned row = (unsigned)i + 1;
-		tbl_set(t, row, 0, "%s/%u", obs_proto_name(p->proto), p->port);
-		tbl_set(t, row, 1, "%s", fmt_u64(p->packets, num, sizeof(num)));
-		tbl_set(t, row, 2, "%s", fmt_u64(p->sources, num, sizeof(num)));
-		tbl_set(t, row, 3, "%s", fmt_u64(p->destinations, num, sizeof(num)));
+		char name[24];
+
+		(void)snprintf(name, sizeof(name), "%s/%u", obs_proto_name(p->proto), p->port);
+		tbl_set(t, row, 0, name);
+		tbl_set(t, row, 1, fmt_u64(p->packets, num, sizeof(num)));
+		tbl_set(t, row, 2, fmt_u64(p->sources, num, sizeof(num)));
+		tbl_set(t, row, 3, fmt_u64(p->destinations, num, sizeof(num)));
 	}
 	tbl_print(f, t);
 }
@@ -297,8 +296,9 @@ static void print_ports(FILE *f, const struct obs_record *r, struct table *t)
 static void more_line(FILE *f, size_t shown, size_t all)
 {
 	if (all > shown)
-		(void)fprintf(f, T("  ... and %zu more (see the JSON record)\n",
-				   "  …ほか %zu 件（JSON レコードを参照）\n"),
+		(void)fprintf(f,
+			      T("  ... and %zu more (see the JSON record)\n",
+				"  …ほか %zu 件（JSON レコードを参照）\n"),
 			      all - shown);
 }
 
@@ -311,12 +311,12 @@ static void print_scanners(FILE *f, const struct obs_record *r, struct table *t)
 		return;
 	(void)fprintf(f, T("Scanners (%zu)\n", "スキャナー（%zu 件）\n"), r->n_scanners);
 	tbl_init(t, 6, 0x1cu);
-	tbl_set(t, 0, 0, "%s", T("source", "送信元"));
-	tbl_set(t, 0, 1, "%s", T("tool", "ツール"));
-	tbl_set(t, 0, 2, "%s", T("packets", "パケット"));
-	tbl_set(t, 0, 3, "%s", T("destinations", "宛先"));
-	tbl_set(t, 0, 4, "%s", T("targets", "宛先×ポート"));
-	tbl_set(t, 0, 5, "%s", T("ports", "ポート"));
+	tbl_set(t, 0, 0, T("source", "送信元"));
+	tbl_set(t, 0, 1, T("tool", "ツール"));
+	tbl_set(t, 0, 2, T("packets", "パケット"));
+	tbl_set(t, 0, 3, T("destinations", "宛先"));
+	tbl_set(t, 0, 4, T("targets", "宛先×ポート"));
+	tbl_set(t, 0, 5, T("ports", "ポート"));
 	for (size_t i = 0; i < n; i++) {
 		const struct obs_scanner *s = &r->scanners[i];
 		unsigned row = (unsigned)i + 1, listed;
@@ -335,12 +335,12 @@ static void print_scanners(FILE *f, const struct obs_record *r, struct table *t)
 			(void)snprintf(one, sizeof(one), " (+%u)", s->n_ports - listed);
 			append(ports, sizeof(ports), &o, one);
 		}
-		tbl_set(t, row, 0, "%s", ip_addr_format(&s->src, addr, sizeof(addr)));
-		tbl_set(t, row, 1, "%s", s->tool ? s->tool : "-");
-		tbl_set(t, row, 2, "%s", fmt_u64(s->packets, num, sizeof(num)));
-		tbl_set(t, row, 3, "%s", fmt_u64(s->destinations, num, sizeof(num)));
-		tbl_set(t, row, 4, "%s", fmt_u64(s->targets, num, sizeof(num)));
-		tbl_set(t, row, 5, "%s", ports);
+		tbl_set(t, row, 0, ip_addr_format(&s->src, addr, sizeof(addr)));
+		tbl_set(t, row, 1, s->tool ? s->tool : "-");
+		tbl_set(t, row, 2, fmt_u64(s->packets, num, sizeof(num)));
+		tbl_set(t, row, 3, fmt_u64(s->destinations, num, sizeof(num)));
+		tbl_set(t, row, 4, fmt_u64(s->targets, num, sizeof(num)));
+		tbl_set(t, row, 5, ports);
 	}
 	tbl_print(f, t);
 	more_line(f, n, r->n_scanners);
@@ -353,27 +353,28 @@ static void print_dos(FILE *f, const struct obs_record *r, struct table *t)
 
 	if (r->n_dos == 0)
 		return;
-	(void)fprintf(f, T("DoS attacks seen by backscatter (%zu)\n",
-			   "バックスキャッタから見た DoS 攻撃（%zu 件）\n"),
+	(void)fprintf(f,
+		      T("DoS attacks seen by backscatter (%zu)\n",
+			"バックスキャッタから見た DoS 攻撃（%zu 件）\n"),
 		      r->n_dos);
 	tbl_init(t, 7, 0x0cu);
-	tbl_set(t, 0, 0, "%s", T("victim", "被害者"));
-	tbl_set(t, 0, 1, "%s", T("proto", "プロトコル"));
-	tbl_set(t, 0, 2, "%s", T("packets", "パケット"));
-	tbl_set(t, 0, 3, "%s", T("peak/min", "毎分最大"));
-	tbl_set(t, 0, 4, "%s", T("start (UTC)", "開始 (UTC)"));
-	tbl_set(t, 0, 5, "%s", T("last (UTC)", "最終 (UTC)"));
-	tbl_set(t, 0, 6, "%s", T("state", "状態"));
+	tbl_set(t, 0, 0, T("victim", "被害者"));
+	tbl_set(t, 0, 1, T("proto", "プロトコル"));
+	tbl_set(t, 0, 2, T("packets", "パケット"));
+	tbl_set(t, 0, 3, T("peak/min", "毎分最大"));
+	tbl_set(t, 0, 4, T("start (UTC)", "開始 (UTC)"));
+	tbl_set(t, 0, 5, T("last (UTC)", "最終 (UTC)"));
+	tbl_set(t, 0, 6, T("state", "状態"));
 	for (size_t i = 0; i < n; i++) {
 		const struct obs_dos *d = &r->dos[i];
 		unsigned row = (unsigned)i + 1;
-		tbl_set(t, row, 0, "%s", ip_addr_format(&d->victim, addr, sizeof(addr)));
-		tbl_set(t, row, 1, "%s", obs_proto_name(d->proto));
-		tbl_set(t, row, 2, "%s", fmt_u64(d->packets, num, sizeof(num)));
-		tbl_set(t, row, 3, "%s", fmt_u64(d->peak_per_min, num, sizeof(num)));
-		tbl_set(t, row, 4, "%s", fmt_event_time(d->start_usec, r->start, tbuf, sizeof(tbuf)));
-		tbl_set(t, row, 5, "%s", fmt_event_time(d->last_usec, r->start, tbuf, sizeof(tbuf)));
-		tbl_set(t, row, 6, "%s", d->ongoing ? T("ongoing", "継続中") : T("ended", "終了"));
+		tbl_set(t, row, 0, ip_addr_format(&d->victim, addr, sizeof(addr)));
+		tbl_set(t, row, 1, obs_proto_name(d->proto));
+		tbl_set(t, row, 2, fmt_u64(d->packets, num, sizeof(num)));
+		tbl_set(t, row, 3, fmt_u64(d->peak_per_min, num, sizeof(num)));
+		tbl_set(t, row, 4, fmt_event_time(d->start_usec, r->start, tbuf, sizeof(tbuf)));
+		tbl_set(t, row, 5, fmt_event_time(d->last_usec, r->start, tbuf, sizeof(tbuf)));
+		tbl_set(t, row, 6, d->ongoing ? T("ongoing", "継続中") : T("ended", "終了"));
 	}
 	tbl_print(f, t);
 	more_line(f, n, r->n_dos);
@@ -389,13 +390,14 @@ static void print_top(FILE *f, const struct obs_record *r, struct table *t)
 	(void)fprintf(f, T("Top sources (%zu)\n", "上位送信元（%zu 件）\n"), n);
 	tbl_init(t, 3, 0x05u);
 	tbl_set(t, 0, 0, "#");
-	tbl_set(t, 0, 1, "%s", T("source", "送信元"));
-	tbl_set(t, 0, 2, "%s", T("packets", "パケット"));
+	tbl_set(t, 0, 1, T("source", "送信元"));
+	tbl_set(t, 0, 2, T("packets", "パケット"));
 	for (size_t i = 0; i < n; i++) {
 		unsigned row = (unsigned)i + 1;
-		tbl_set(t, row, 0, "%u", row);
-		tbl_set(t, row, 1, "%s", ip_addr_format(&r->top[i].src, addr, sizeof(addr)));
-		tbl_set(t, row, 2, "%s", fmt_u64(r->top[i].packets, num, sizeof(num)));
+		(void)snprintf(num, sizeof(num), "%u", row);
+		tbl_set(t, row, 0, num);
+		tbl_set(t, row, 1, ip_addr_format(&r->top[i].src, addr, sizeof(addr)));
+		tbl_set(t, row, 2, fmt_u64(r->top[i].packets, num, sizeof(num)));
 	}
 	tbl_print(f, t);
 }
@@ -484,9 +486,9 @@ static void summary_close(void *state)
 }
 
 const struct output_ops output_summary_ops = {
-	.name = "summary",
-	.open = summary_open,
-	.write = summary_write,
-	.reopen = NULL,
-	.close = summary_close,
+    .name = "summary",
+    .open = summary_open,
+    .write = summary_write,
+    .reopen = NULL,
+    .close = summary_close,
 };

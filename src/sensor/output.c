@@ -3,7 +3,6 @@
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,20 +17,6 @@ const struct output_ops *const output_table[] = {
     &output_http_ops,
     NULL,
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!err || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	(void)vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-}
 
 static const char *errno_text(int r, char *buf, size_t size)
 {
@@ -56,10 +41,10 @@ int outputs_open(const struct sensor_config *cfg, struct outputs *ret, char *err
 	if (cfg->jsonl_path) {
 		r = output_jsonl_ops.open(cfg, &state);
 		if (r < 0) {
-			set_err(err, errlen,
-				T("cannot open JSON-lines output \"%s\": %s",
-				  "JSON Lines 出力「%s」を開けません: %s"),
-				cfg->jsonl_path, errno_text(r, ebuf, sizeof(ebuf)));
+			(void)snprintf(err, errlen,
+				       T("cannot open JSON-lines output \"%s\": %s",
+					 "JSON Lines 出力「%s」を開けません: %s"),
+				       cfg->jsonl_path, errno_text(r, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 		add(&o, &output_jsonl_ops, state);
@@ -67,9 +52,10 @@ int outputs_open(const struct sensor_config *cfg, struct outputs *ret, char *err
 	if (cfg->summary) {
 		r = output_summary_ops.open(cfg, &state);
 		if (r < 0) {
-			set_err(err, errlen,
-				T("cannot open summary output: %s", "サマリー出力を開けません: %s"),
-				errno_text(r, ebuf, sizeof(ebuf)));
+			(void)snprintf(
+			    err, errlen,
+			    T("cannot open summary output: %s", "サマリー出力を開けません: %s"),
+			    errno_text(r, ebuf, sizeof(ebuf)));
 			goto out;
 		}
 		add(&o, &output_summary_ops, state);
@@ -79,10 +65,10 @@ int outputs_open(const struct sensor_config *cfg, struct outputs *ret, char *err
 		 * libcurl build this may meet. */
 		if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 			r = -ENOMEM;
-			set_err(err, errlen,
-				T("cannot initialise libcurl for \"%s\"",
-				  "「%s」への送信のための libcurl を初期化できません"),
-				cfg->url);
+			(void)snprintf(err, errlen,
+				       T("cannot initialise libcurl for \"%s\"",
+					 "「%s」への送信のための libcurl を初期化できません"),
+				       cfg->url);
 			goto out;
 		}
 		o.curl_global = 1;
@@ -109,10 +95,10 @@ int outputs_write(struct outputs *o, const struct obs_record *rec, char *err, si
 
 	json = obs_record_to_json(rec, &len);
 	if (!json) {
-		set_err(err, errlen,
-			T("cannot serialise the record of \"%s\": out of memory",
-			  "「%s」のレコードを JSON にできません: メモリ不足"),
-			rec->sensor);
+		(void)snprintf(err, errlen,
+			       T("cannot serialise the record of \"%s\": out of memory",
+				 "「%s」のレコードを JSON にできません: メモリ不足"),
+			       rec->sensor);
 		return -ENOMEM;
 	}
 	for (size_t i = 0; i < o->n; i++) {
@@ -120,17 +106,18 @@ int outputs_write(struct outputs *o, const struct obs_record *rec, char *err, si
 		if (r < 0 && first == 0) {
 			first = r;
 			if (o->v[i].ops == &output_http_ops && r == -ENOSPC)
-				set_err(
+				(void)snprintf(
 				    err, errlen,
 				    T("spool full: record of \"%s\" at %lld not kept for delivery",
 				      "スプールが満杯: 「%s」の %lld "
 				      "のレコードは送信用に保存されません"),
 				    rec->sensor, (long long)rec->start);
 			else
-				set_err(err, errlen,
-					T("cannot write to %s output: %s",
-					  "%s 出力に書き込めません: %s"),
-					o->v[i].ops->name, errno_text(r, ebuf, sizeof(ebuf)));
+				(void)snprintf(err, errlen,
+					       T("cannot write to %s output: %s",
+						 "%s 出力に書き込めません: %s"),
+					       o->v[i].ops->name,
+					       errno_text(r, ebuf, sizeof(ebuf)));
 		}
 	}
 	free(json);
@@ -149,9 +136,10 @@ int outputs_reopen(struct outputs *o, char *err, size_t errlen)
 		r = o->v[i].ops->reopen(o->v[i].state);
 		if (r < 0 && first == 0) {
 			first = r;
-			set_err(err, errlen,
-				T("cannot reopen %s output: %s", "%s 出力を開き直せません: %s"),
-				o->v[i].ops->name, errno_text(r, ebuf, sizeof(ebuf)));
+			(void)snprintf(
+			    err, errlen,
+			    T("cannot reopen %s output: %s", "%s 出力を開き直せません: %s"),
+			    o->v[i].ops->name, errno_text(r, ebuf, sizeof(ebuf)));
 		}
 	}
 	return first;

@@ -20,14 +20,14 @@ extern const struct output_ops *const output_table[];
 
 /* Counters of the HTTP output since it was opened. */
 struct output_http_stats {
-	uint64_t spooled;   /* records made durable in the spool */
-	uint64_t refused;   /* records the spool refused (full: -ENOSPC, or a write error) */
-	uint64_t delivered; /* records the server accepted (2xx) or already had (409) */
-	uint64_t retried;   /* attempts that failed for now (network, 408, 429, 5xx) */
-	uint64_t rejected;  /* records the server refused for good, moved to rejected/ */
+	uint64_t spooled;    /* records made durable in the spool */
+	uint64_t refused;    /* records the spool refused (full: -ENOSPC, or a write error) */
+	uint64_t delivered;  /* records the server accepted (2xx) or already had (409) */
+	uint64_t retried;    /* attempts that failed for now (network, 408, 429, 5xx) */
+	uint64_t rejected;   /* records the server refused for good, moved to rejected/ */
 	uint64_t unreadable; /* spool files that were not a record, moved to rejected/ */
-	uint64_t pending;   /* records in the spool now */
-	long last_status;   /* HTTP status of the last attempt; 0 = none or a network error */
+	uint64_t pending;    /* records in the spool now */
+	long last_status;    /* HTTP status of the last attempt; 0 = none or a network error */
 };
 
 struct outputs {
@@ -36,7 +36,7 @@ struct outputs {
 		const struct output_ops *ops;
 		void *state;
 	} v[OUTPUTS_MAX];
-	void *http;      /* state of the HTTP output while open, or NULL */
+	void *http;	 /* state of the HTTP output while open, or NULL */
 	int curl_global; /* curl_global_init() was called and needs its cleanup */
 	int http_closed; /* http_final holds the counters at close, after the drain */
 	struct output_http_stats http_final;

@@ -21,7 +21,18 @@ struct sensor {
 	int64_t start, end; /* of the interval in progress */
 	uint64_t captured;  /* frames in the interval in progress */
 	struct sensor_totals totals;
+	size_t nb;          /* decoded packets waiting in the batch */
+	struct packet batch[AGGREGATE_BATCH];
+	struct pkt_verdict verdicts[AGGREGATE_BATCH];
 };
+
+static void flush_batch(struct sensor *s)
+{
+	if (s->nb) {
+		aggregate_packets(s->agg, s->batch, s->verdicts, s->nb);
+		s->nb = 0;
+	}
+}
 
 static void params_from_config(const struct sensor_config *cfg, struct aggregate_params *p)
 {
@@ -98,6 +109,7 @@ static int close_interval(struct sensor *s, int64_t end, bool partial, int final
 	struct obs_record rec;
 	int rc;
 
+	flush_batch(s);
 	s->open = false;
 	if (aggregate_close(s->agg, end, final, &rec) < 0) {
 		s->totals.emit_errors++;
@@ -130,8 +142,6 @@ int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *dat
 {
 	int64_t sec = (int64_t)(ts_usec / 1000000u);
 	int rc = 0;
-	struct packet pkt;
-	struct pkt_verdict v;
 
 	if (!s->open) {
 		int64_t st = align_down(sec, s->cfg->interval);
@@ -144,22 +154,26 @@ int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *dat
 	s->captured++;
 	s->totals.frames++;
 
-	pkt.ts_usec = ts_usec;
-	pkt.wire_len = wire_len;
-	enum decode_result r = decode_packet(dlt, data, caplen, &pkt);
+	/* only now: closing an interval above empties the batch */
+	struct packet *pkt = &s->batch[s->nb];
+
+	pkt->ts_usec = ts_usec;
+	pkt->wire_len = wire_len;
+	enum decode_result r = decode_packet(dlt, data, caplen, pkt);
 	if (r != DECODE_OK) {
 		aggregate_undecoded(s->agg, r);
 		return rc;
 	}
-	if (!is_dark(s->cfg, &pkt.dst)) {
+	if (!is_dark(s->cfg, &pkt->dst)) {
 		aggregate_not_dark(s->agg);
 		return rc;
 	}
 	if (sec < s->start)
 		aggregate_ts_backwards(s->agg);
-	classify_packet(&pkt, &v);
-	aggregate_packet(s->agg, &pkt, &v);
+	classify_packet(pkt, &s->verdicts[s->nb]);
 	s->totals.packets++;
+	if (++s->nb == AGGREGATE_BATCH)
+		flush_batch(s);
 	return rc;
 }
 

@@ -23,18 +23,18 @@
 #include "../lib/ckd.h"
 #include "../lib/banned.h"
 
-#define START_DIGITS 20
-#define NAME_SUFFIX ".json"
+#define START_DIGITS	20
+#define NAME_SUFFIX	".json"
 #define NAME_SUFFIX_LEN (sizeof(NAME_SUFFIX) - 1)
-#define TMP_SUFFIX ".tmp"
-#define TMP_SUFFIX_LEN (sizeof(TMP_SUFFIX) - 1)
+#define TMP_SUFFIX	".tmp"
+#define TMP_SUFFIX_LEN	(sizeof(TMP_SUFFIX) - 1)
 
 struct spool {
 	int dfd; /* the spool directory; holds the flock */
 	int rfd; /* rejected/ */
 	size_t max_files;
 	pthread_mutex_t lock; /* guards count, rejected and the name-level check-then-act */
-	size_t count;         /* records in dfd */
+	size_t count;	      /* records in dfd */
 	size_t rejected;      /* records in rfd */
 };
 
@@ -91,7 +91,7 @@ int spool_name_for(const char *sensor_id, int64_t start_unix, struct spool_name 
 		return -EINVAL;
 	for (const char *p = sensor_id ? sensor_id : ""; *p && id_len < SPOOL_SENSOR_MAX; p++) {
 		unsigned char c = (unsigned char)*p;
-		n.s[START_DIGITS + 1 + id_len++] = sensor_char_ok(c) ? (char)c : '_';
+		n.s[START_DIGITS + 1 + id_len++] = (char)(sensor_char_ok(c) ? c : '_');
 	}
 	if (id_len == 0)
 		n.s[START_DIGITS + 1 + id_len++] = '_';
@@ -245,8 +245,8 @@ int spool_open(const char *dir, size_t max_files, struct spool **ret_sp)
 		r = -errno;
 		goto out;
 	}
-	sp->rfd = openat(sp->dfd, SPOOL_REJECTED_DIR,
-			 O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
+	sp->rfd =
+	    openat(sp->dfd, SPOOL_REJECTED_DIR, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW);
 	if (sp->rfd < 0) {
 		r = -errno;
 		goto out;

@@ -27,10 +27,10 @@
 #include <stdint.h>
 
 #define SPOOL_MAX_FILES_DEFAULT 100000u
-#define SPOOL_RECORD_MAX (64u * 1024u * 1024u) /* bytes in one record file */
-#define SPOOL_SENSOR_MAX 63                    /* sensor id bytes kept in a name */
-#define SPOOL_NAME_MAX 96                      /* 20 + 1 + 63 + 5 + NUL, rounded up */
-#define SPOOL_REJECTED_DIR "rejected"
+#define SPOOL_RECORD_MAX	((size_t)64 * 1024 * 1024) /* bytes in one record file */
+#define SPOOL_SENSOR_MAX	63			   /* sensor id bytes kept in a name */
+#define SPOOL_NAME_MAX		96			   /* 20 + 1 + 63 + 5 + NUL, rounded up */
+#define SPOOL_REJECTED_DIR	"rejected"
 
 struct spool;
 

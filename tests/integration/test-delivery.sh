@@ -7,7 +7,8 @@
 # any case fails.
 #
 # Usage: test-delivery.sh [path/to/keikai-sensor]     (default: $KEIKAI_SENSOR)
-# Needs python3. KEIKAI_TEST_PCAP overrides the capture (it must span several intervals).
+# Needs python3 ($PYTHON overrides). KEIKAI_TEST_PCAP overrides the capture (it must span
+# several intervals). KEEP_WORK=1 keeps the work directory for a look afterwards.
 
 set -u
 
@@ -16,6 +17,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 PCAP=${KEIKAI_TEST_PCAP:-$TOP/tests/data/pcaps/stopddos/amp.TCP.syn.optionallyACK.optionallysamePort.pcapng}
 RECEIVER=$HERE/receiver.py
+PYTHON=${PYTHON:-python3}
 SENSOR_ID=it-sensor
 TOKEN=it-token-$$-$RANDOM
 
@@ -23,7 +25,7 @@ if [ -z "$SENSOR" ] || [ ! -x "$SENSOR" ]; then
 	echo "Bail out! no sensor binary: give its path or set KEIKAI_SENSOR"
 	exit 1
 fi
-if ! command -v python3 >/dev/null; then
+if ! command -v "$PYTHON" >/dev/null; then
 	echo "Bail out! python3 is needed for the receiver"
 	exit 1
 fi
@@ -58,7 +60,7 @@ printf '%s\n' "$TOKEN" >"$WORK/token"
 chmod 600 "$WORK/token"
 
 # A pcap with a header and no packets: a run that only drains the spool.
-python3 -c 'import struct, sys
+"$PYTHON" -c 'import struct, sys
 sys.stdout.buffer.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))' >"$WORK/empty.pcap"
 
 # Checks over the receiver's store and log, the JSON-lines output and the spool.
@@ -146,7 +148,7 @@ else:
 EOF
 
 check() {
-	python3 "$WORK/check.py" "$@"
+	"$PYTHON" "$WORK/check.py" "$@"
 }
 
 now_ms() {
@@ -172,7 +174,7 @@ start_receiver() {
 	local dir=$1
 	shift
 	: >"$dir/port"
-	python3 "$RECEIVER" --port 0 --token "$TOKEN" --store "$dir/store.jsonl" \
+	"$PYTHON" "$RECEIVER" --port 0 --token "$TOKEN" --store "$dir/store.jsonl" \
 		--log "$dir/log" "$@" >"$dir/port" 2>"$dir/receiver.err" &
 	RPID=$!
 	if ! wait_for 10 has_line "$dir/port"; then
@@ -186,7 +188,7 @@ start_receiver() {
 
 # closed_port: a port on 127.0.0.1 that nothing listens on (bound, then released)
 closed_port() {
-	python3 -c 'import socket
+	"$PYTHON" -c 'import socket
 s = socket.socket()
 s.bind(("127.0.0.1", 0))
 print(s.getsockname()[1])

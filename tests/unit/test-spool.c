@@ -319,17 +319,17 @@ static void test_missing_parent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_name),
-		cmocka_unit_test_setup_teardown(test_put_list_read_remove, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_order, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_reopen_keeps_records_and_cleans_tmp, setup,
-						teardown),
-		cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_bad_names_and_sizes, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exclusive, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_missing_parent, setup, teardown),
+	    cmocka_unit_test(test_name),
+	    cmocka_unit_test_setup_teardown(test_put_list_read_remove, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_order, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_replace, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_reopen_keeps_records_and_cleans_tmp, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_quarantine, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_cap, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_bad_names_and_sizes, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_exclusive, setup, teardown),
+	    cmocka_unit_test_setup_teardown(test_missing_parent, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
