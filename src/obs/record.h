@@ -102,7 +102,8 @@ struct obs_record {
 	struct obs_top_source *top;
 };
 
-/* Add a named counter (no-op when the list is full or value is 0 and skip_zero). */
+/* Add value to the counter called name (static storage), creating it; a no-op when the list
+ * is full. */
 void obs_named_add(struct obs_named *l, const char *name, uint64_t value);
 
 /* Free the arrays a record owns and zero it. NULL-safe. */

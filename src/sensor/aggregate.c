@@ -42,7 +42,7 @@ struct kset {
 	uint32_t mask;
 	uint32_t used, limit; /* entries in this interval; most allowed */
 	uint32_t max_slots;   /* the table grows up to this */
-	int hashed;           /* slot index from hash_u64(key) (else the key is a hash) */
+	int hashed;	      /* slot index from hash_u64(key) (else the key is a hash) */
 	uint64_t overflow;
 };
 
@@ -237,7 +237,8 @@ size_t aggregate_memory_bound(const struct aggregate_params *p)
 	if (!ckd_size_mul(p->max_scanners, sizeof(struct obs_scanner), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
-	if (!ckd_size_mul(p->dos.max_vectors, sizeof(struct obs_dos), &x) ||
+	/* at a close: every open vector plus as many that ended and restarted */
+	if (!ckd_size_mul((size_t)p->dos.max_vectors * 2, sizeof(struct obs_dos), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
 	return total;
@@ -430,7 +431,7 @@ struct pkt_keys {
 	uint64_t skey, sh; /* source */
 	uint64_t pk, ph;   /* (source, port) */
 	uint64_t dk, dh;   /* (port, destination) */
-	uint64_t tk;       /* (source, port, destination); probes only */
+	uint64_t tk;	   /* (source, port, destination); probes only */
 	uint32_t pidx;
 };
 
@@ -507,7 +508,10 @@ static void account_packet(struct aggregate *a, const struct packet *pkt,
 		if (is_new) {
 			pair->val++;
 			if (s && ++s->targets == a->p.scan_min_targets && s->scan_idx == 0)
-				scanner_note(a, s, (uint8_t)pkt->l4, 0, 0, 0);
+				scanner_note(a, s, (uint8_t)pkt->l4, 0, pair->val, 0);
+			else if (s && s->scan_idx != 0 && pair->val < a->p.scan_min_dsts &&
+				 pair->val > a->scan[s->scan_idx - 1].max_dsts)
+				a->scan[s->scan_idx - 1].max_dsts = pair->val;
 			if (s && pair->val >= a->p.scan_min_dsts) {
 				uint16_t port = (uint16_t)(pidx & 0xffff);
 				if (pkt->l4 == L4_ICMP || pkt->l4 == L4_ICMP6)
@@ -530,8 +534,8 @@ static void account_packet(struct aggregate *a, const struct packet *pkt,
 	}
 }
 
-void aggregate_packets(struct aggregate *a, const struct packet *pkts,
-		       const struct pkt_verdict *vs, size_t n)
+void aggregate_packets(struct aggregate *a, const struct packet *pkts, const struct pkt_verdict *vs,
+		       size_t n)
 {
 	struct pkt_keys k[AGGREGATE_BATCH];
 

@@ -49,8 +49,8 @@ void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struc
 
 /* Account n packets in order; the same result as n calls of aggregate_packet, faster. */
 #define AGGREGATE_BATCH 32
-void aggregate_packets(struct aggregate *a, const struct packet *pkts,
-		       const struct pkt_verdict *vs, size_t n);
+void aggregate_packets(struct aggregate *a, const struct packet *pkts, const struct pkt_verdict *vs,
+		       size_t n);
 
 /* Count a frame that was not decoded, by reason; and one outside the dark prefixes. */
 void aggregate_undecoded(struct aggregate *a, enum decode_result r);

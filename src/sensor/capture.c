@@ -116,8 +116,7 @@ static int open_live(struct capture *c, char *err, size_t errlen)
 	(void)pcap_set_snaplen(pc, (int)cfg->snaplen);
 	(void)pcap_set_promisc(pc, 1);
 	(void)pcap_set_timeout(pc, 200);
-	(void)pcap_set_buffer_size(pc, (int)(cfg->buffer_mib > 2047 ? 2047 : cfg->buffer_mib) *
-					   1024 * 1024);
+	(void)pcap_set_buffer_size(pc, (int)cfg->buffer_mib * 1024 * 1024); /* <= 2047 MiB */
 	(void)pcap_set_tstamp_precision(pc, PCAP_TSTAMP_PRECISION_MICRO);
 	rc = pcap_activate(pc);
 	if (rc < 0) {

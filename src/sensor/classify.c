@@ -131,6 +131,14 @@ static enum pkt_class classify_icmp6(uint8_t type)
 	return CLASS_OTHER;
 }
 
+static int icmp_is_error(const struct packet *pkt)
+{
+	uint8_t t = pkt->icmp_type;
+	if (pkt->l4 == L4_ICMP)
+		return t == 3 || t == 4 || t == 5 || t == 11 || t == 12;
+	return t >= 1 && t <= 4;
+}
+
 void classify_packet(const struct packet *pkt, struct pkt_verdict *ret)
 {
 	struct pkt_verdict v;
@@ -176,13 +184,17 @@ void classify_packet(const struct packet *pkt, struct pkt_verdict *ret)
 					   : classify_icmp6(pkt->icmp_type);
 		if (pkt->ipver == 4 && pkt->ip_id == 54321)
 			v.tools |= FP_ZMAP;
-		if (pkt->inner.valid && v.cls == CLASS_BACKSCATTER) {
+		if (v.cls == CLASS_BACKSCATTER && pkt->inner.valid) {
 			/* The error quotes the packet the victim received: its destination is the
 			 * victim, and its source must be the dark address the error came back to.
 			 */
 			v.victim = pkt->inner.dst;
 			v.victim_port = pkt->inner.dport;
 			v.victim_ok = ip_addr_equal(&pkt->inner.src, &pkt->dst);
+		} else if (v.cls == CLASS_BACKSCATTER && icmp_is_error(pkt)) {
+			/* an error without a usable quote names no victim: its sender is only
+			 * the router that reported it */
+			v.victim_ok = 0;
 		}
 		break;
 	default:

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/i18n.h"
 #include "../lib/banned.h"
 
 /* Strings from files and flags are kept for the life of the process in one bounded pool. */
@@ -120,7 +121,7 @@ struct u32_key {
 static const struct u32_key u32_keys[] = {
     U32KEY("sensor", "interval", interval, 10, 3600),
     U32KEY("sensor", "top_sources", top_n, 0, 1000),
-    U32KEY("capture", "buffer_mib", buffer_mib, 1, 4096),
+    U32KEY("capture", "buffer_mib", buffer_mib, 1, 2047),
     U32KEY("capture", "snaplen", snaplen, 64, 262144),
     U32KEY("output", "retry_max", retry_max_s, 1, 86400),
     U32KEY("output", "drain", drain_s, 0, 3600),
@@ -171,8 +172,10 @@ int sensor_config_set(struct sensor_config *cfg, const char *section, const char
 			continue;
 		uint32_t v;
 		if (parse_u32(value, k->lo, k->hi, &v) < 0) {
-			(void)snprintf(err, errlen, "invalid value '%s' for %s.%s (%u..%u)", value,
-				       section, name, k->lo, k->hi);
+			(void)snprintf(err, errlen,
+				       T("invalid value '%s' for %s.%s (%u..%u)",
+					 "値 '%s' は %s.%s に使えません (%u..%u)"),
+				       value, section, name, k->lo, k->hi);
 			return -EINVAL;
 		}
 		memcpy((char *)cfg + k->off, &v, sizeof(v));
@@ -184,7 +187,10 @@ int sensor_config_set(struct sensor_config *cfg, const char *section, const char
 			continue;
 		const char *v = keep(value);
 		if (!v) {
-			(void)snprintf(err, errlen, "out of memory for %s.%s", section, name);
+			(void)snprintf(
+			    err, errlen,
+			    T("out of memory for %s.%s", "%s.%s のためのメモリが足りません"),
+			    section, name);
 			return -ENOMEM;
 		}
 		memcpy((char *)cfg + k->off, &v, sizeof(v));
@@ -193,7 +199,9 @@ int sensor_config_set(struct sensor_config *cfg, const char *section, const char
 	if (strcmp(section, "sensor") == 0 && strcmp(name, "id") == 0) {
 		size_t n = strlen(value);
 		if (n == 0 || n >= sizeof(cfg->sensor_id)) {
-			(void)snprintf(err, errlen, "sensor.id must be 1..%zu bytes",
+			(void)snprintf(err, errlen,
+				       T("sensor.id must be 1..%zu bytes",
+					 "sensor.id は 1..%zu バイトにしてください"),
 				       sizeof(cfg->sensor_id) - 1);
 			return -EINVAL;
 		}
@@ -201,10 +209,13 @@ int sensor_config_set(struct sensor_config *cfg, const char *section, const char
 			unsigned char c = (unsigned char)value[i];
 			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 			      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.')) {
-				(void)snprintf(err, errlen,
-					       "sensor.id '%s' may use only letters, digits, '-', "
-					       "'_' and '.'",
-					       value);
+				(void)snprintf(
+				    err, errlen,
+				    T("sensor.id '%s' may use only letters, digits, "
+				      "'-', '_' and '.'",
+				      "sensor.id '%s' には英字、数字、'-'、'_'、'.' だけが"
+				      "使えます"),
+				    value);
 				return -EINVAL;
 			}
 		}
@@ -213,20 +224,25 @@ int sensor_config_set(struct sensor_config *cfg, const char *section, const char
 	}
 	if (strcmp(section, "capture") == 0 && strcmp(name, "dark") == 0) {
 		if (parse_dark(cfg, value) < 0) {
-			(void)snprintf(err, errlen, "invalid dark prefix list '%s'", value);
+			(void)snprintf(err, errlen,
+				       T("invalid dark prefix list '%s'",
+					 "ダークプレフィックスの一覧 '%s' が不正です"),
+				       value);
 			return -EINVAL;
 		}
 		return 0;
 	}
 	if (strcmp(section, "output") == 0 && strcmp(name, "summary") == 0) {
 		if (parse_bool(value, &cfg->summary) < 0) {
-			(void)snprintf(err, errlen, "invalid boolean '%s' for output.summary",
+			(void)snprintf(err, errlen,
+				       T("invalid boolean '%s' for output.summary",
+					 "output.summary の真偽値 '%s' が不正です"),
 				       value);
 			return -EINVAL;
 		}
 		return 0;
 	}
-	(void)snprintf(err, errlen, "unknown key %s.%s", section, name);
+	(void)snprintf(err, errlen, T("unknown key %s.%s", "未知のキー %s.%s です"), section, name);
 	return -EINVAL;
 }
 
@@ -254,8 +270,11 @@ int sensor_config_load(struct sensor_config *cfg, const char *path, char *err, s
 
 	if (!f) {
 		int e = errno;
-		(void)snprintf(err, errlen, "cannot open config '%s': %s", path,
-			       e == ENOENT ? "no such file" : "not readable");
+		(void)snprintf(
+		    err, errlen,
+		    T("cannot open config '%s': %s", "設定ファイル '%s' を開けません: %s"), path,
+		    e == ENOENT ? T("no such file", "ファイルがありません")
+				: T("not readable", "読めません"));
 		return -e;
 	}
 	line = ini_parse_file(f, ini_cb, &c);
@@ -266,7 +285,9 @@ int sensor_config_load(struct sensor_config *cfg, const char *path, char *err, s
 			(void)snprintf(inner, sizeof(inner), "%s", err);
 			(void)snprintf(err, errlen, "%s:%d: %s", path, line, inner);
 		} else {
-			(void)snprintf(err, errlen, "%s:%d: syntax error", path, line);
+			(void)snprintf(err, errlen,
+				       T("%s:%d: syntax error", "%s:%d: 構文エラーです"), path,
+				       line);
 		}
 		return -EINVAL;
 	}
@@ -276,25 +297,35 @@ int sensor_config_load(struct sensor_config *cfg, const char *path, char *err, s
 int sensor_config_check(const struct sensor_config *cfg, char *err, size_t errlen)
 {
 	if (!cfg->interface && cfg->n_files == 0) {
-		(void)snprintf(err, errlen, "no input: give an interface (-i) or a file (-r)");
+		(void)snprintf(
+		    err, errlen,
+		    T("no input: give an interface (-i) or a file (-r)",
+		      "入力がありません: インタフェース (-i) かファイル (-r) を指定してください"));
 		return -EINVAL;
 	}
 	if (cfg->interface && cfg->n_files > 0) {
-		(void)snprintf(err, errlen, "give either an interface or files, not both");
+		(void)snprintf(err, errlen,
+			       T("give either an interface or files, not both",
+				 "インタフェースとファイルのどちらか一方だけを指定してください"));
 		return -EINVAL;
 	}
 	if (cfg->dos_slide_s == 0 || cfg->dos_window_s % cfg->dos_slide_s != 0 ||
 	    cfg->dos_window_s / cfg->dos_slide_s > 64) {
 		(void)snprintf(err, errlen,
-			       "dos.window must be a multiple of dos.slide, at most 64 slides");
+			       T("dos.window must be a multiple of dos.slide, at most 64 slides",
+				 "dos.window は dos.slide の倍数 (64 倍まで) にしてください"));
 		return -EINVAL;
 	}
 	if (cfg->url && !cfg->spool_dir) {
-		(void)snprintf(err, errlen, "delivery to a server (url) needs a spool directory");
+		(void)snprintf(err, errlen,
+			       T("delivery to a server (url) needs a spool directory",
+				 "サーバへの送信 (url) にはスプールディレクトリが必要です"));
 		return -EINVAL;
 	}
 	if (cfg->url && !cfg->token_file) {
-		(void)snprintf(err, errlen, "delivery to a server (url) needs a token_file");
+		(void)snprintf(err, errlen,
+			       T("delivery to a server (url) needs a token_file",
+				 "サーバへの送信 (url) には token_file が必要です"));
 		return -EINVAL;
 	}
 	return 0;

@@ -17,8 +17,8 @@
 struct dos_vector {
 	struct ip_addr victim;
 	uint8_t proto;
-	uint8_t reported_end; /* closed and already reported as ended */
-	uint16_t n_ports;     /* distinct victim ports (exact up to OBS_DOS_PORTS) */
+	uint8_t pad;
+	uint16_t n_ports; /* distinct victim ports (exact up to OBS_DOS_PORTS) */
 	uint16_t ports[OBS_DOS_PORTS];
 	uint64_t port_bits[4]; /* 256-bit hashed port set beyond the listed ones */
 	uint64_t packets;
@@ -33,6 +33,8 @@ struct dos_vector {
 
 struct dos_table {
 	struct dos_params p;
+	struct obs_dos *ended; /* attacks that ended between interval closes (restarted vectors) */
+	uint32_t n_ended;
 	uint32_t nslides;
 	struct dos_vector *vec; /* dense, n_vec used */
 	uint32_t n_vec;
@@ -51,11 +53,13 @@ static uint32_t pow2_at_least(uint64_t n)
 
 size_t dos_table_memory_bound(const struct dos_params *p)
 {
-	size_t v = 0, i = 0, sum = 0;
+	size_t v = 0, i = 0, e = 0, sum = 0;
 	uint32_t slots = pow2_at_least((uint64_t)p->max_vectors * 2);
 
 	if (!ckd_size_mul(p->max_vectors, sizeof(struct dos_vector), &v) ||
-	    !ckd_size_mul(slots, sizeof(uint32_t), &i) || !ckd_size_add(v, i, &sum))
+	    !ckd_size_mul(slots, sizeof(uint32_t), &i) ||
+	    !ckd_size_mul(p->max_vectors, sizeof(struct obs_dos), &e) ||
+	    !ckd_size_add(v, i, &sum) || !ckd_size_add(sum, e, &sum))
 		return SIZE_MAX;
 	return sum + sizeof(struct dos_table);
 }
@@ -76,7 +80,8 @@ struct dos_table *dos_table_new(const struct dos_params *p)
 	uint32_t slots = pow2_at_least((uint64_t)p->max_vectors * 2);
 	ALLOC_ARRAY(t->vec, p->max_vectors);
 	ALLOC_ARRAY(t->index, slots);
-	if (!t->vec || !t->index) {
+	ALLOC_ARRAY(t->ended, p->max_vectors);
+	if (!t->vec || !t->index || !t->ended) {
 		dos_table_free(t);
 		return NULL;
 	}
@@ -90,6 +95,7 @@ void dos_table_free(struct dos_table *t)
 		return;
 	free(t->vec);
 	free(t->index);
+	free(t->ended);
 	free(t);
 }
 
@@ -111,7 +117,8 @@ static void hll_add(uint8_t *regs, uint64_t h)
 }
 
 /* HyperLogLog estimate with the linear-counting correction for small sets (Flajolet et al.
- * 2007; Heule et al. 2013): near-exact for the few hundred addresses of a small sensor. */
+ * 2007; Heule et al. 2013): about 5% error for tens to thousands of addresses, exact-ish for a
+ * handful, in 256 bytes per vector. */
 static uint64_t hll_estimate(const uint8_t *regs)
 {
 	double sum = 0.0;
@@ -184,6 +191,22 @@ static int vector_is_attack(const struct dos_table *t, const struct dos_vector *
 	       v->peak >= t->p.min_rate;
 }
 
+static void vector_report(const struct dos_vector *v, int ongoing, struct obs_dos *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->victim = v->victim;
+	d->proto = v->proto;
+	d->packets = v->packets;
+	d->packets_interval = v->packets_interval;
+	d->destinations = hll_estimate(v->hll);
+	d->n_ports = v->n_ports;
+	memcpy(d->ports, v->ports, sizeof(d->ports));
+	d->peak_per_min = v->peak;
+	d->start_usec = v->start_usec;
+	d->last_usec = v->last_usec;
+	d->ongoing = ongoing != 0;
+}
+
 int dos_table_add(struct dos_table *t, const struct ip_addr *victim, uint8_t proto,
 		  const struct ip_addr *dst, uint16_t vport, uint64_t ts_usec)
 {
@@ -213,9 +236,11 @@ int dos_table_add(struct dos_table *t, const struct ip_addr *victim, uint8_t pro
 		vector_reset(v, victim, proto, ts_usec, slide);
 	} else if (ts_usec > v->last_usec &&
 		   ts_usec - v->last_usec >= (uint64_t)t->p.timeout_s * 1000000u) {
-		/* Idle past the timeout inside one interval: the old vector ended. It is
-		 * replaced; a replaced attack was already reported if it spanned an interval
-		 * end, otherwise it is reported with the new one's interval as a restart. */
+		/* Idle past the timeout before an interval close noticed: the old vector
+		 * ended. If it was an attack it is kept to be reported, as ended, at the next
+		 * close (the list has room for every vector); then a new vector starts. */
+		if (vector_is_attack(t, v) && t->n_ended < t->p.max_vectors)
+			vector_report(v, 0, &t->ended[t->n_ended++]);
 		vector_reset(v, victim, proto, ts_usec, slide);
 	}
 
@@ -257,28 +282,19 @@ int dos_table_close_interval(struct dos_table *t, uint64_t now_usec, int final,
 	uint32_t keep = 0;
 	uint64_t timeout = (uint64_t)t->p.timeout_s * 1000000u;
 
-	if (t->n_vec > 0) {
-		ALLOC_ARRAY(out, t->n_vec);
+	if (t->n_vec + t->n_ended > 0) {
+		ALLOC_ARRAY(out, (size_t)t->n_vec + t->n_ended);
 		if (!out)
 			return -ENOMEM;
+		memcpy(out, t->ended, t->n_ended * sizeof(*out));
+		n = t->n_ended;
+		t->n_ended = 0;
 	}
 	for (uint32_t k = 0; k < t->n_vec; k++) {
 		struct dos_vector *v = &t->vec[k];
 		int expired = now_usec > v->last_usec && now_usec - v->last_usec >= timeout;
-		if (vector_is_attack(t, v) && (v->packets_interval > 0 || expired || final)) {
-			struct obs_dos *d = &out[n++];
-			d->victim = v->victim;
-			d->proto = v->proto;
-			d->packets = v->packets;
-			d->packets_interval = v->packets_interval;
-			d->destinations = hll_estimate(v->hll);
-			d->n_ports = v->n_ports;
-			memcpy(d->ports, v->ports, sizeof(d->ports));
-			d->peak_per_min = v->peak;
-			d->start_usec = v->start_usec;
-			d->last_usec = v->last_usec;
-			d->ongoing = !expired;
-		}
+		if (vector_is_attack(t, v) && (v->packets_interval > 0 || expired || final))
+			vector_report(v, !expired, &out[n++]);
 		v->packets_interval = 0;
 		if (!expired) {
 			if (keep != k)

@@ -49,4 +49,7 @@ uint64_t dos_table_take_overflow(struct dos_table *t);
 /* Bytes the table may use at most. */
 size_t dos_table_memory_bound(const struct dos_params *p);
 
+/* An attack that ends, and whose victim starts a new vector before the next interval close,
+ * is reported at that close as ended (ongoing false), beside the new vector. */
+
 #endif

@@ -336,7 +336,8 @@ int main(int argc, char **argv)
 			lang = optarg;
 	}
 	if (i18n_init(lang) < 0) {
-		(void)fprintf(stderr, "keikai-sensor: --lang must be en or ja\n");
+		(void)fprintf(stderr, "keikai-sensor: --lang must be en or ja / --lang には en か "
+				      "ja を指定してください\n");
 		return 1;
 	}
 	sensor_config_defaults(&cfg);
@@ -345,7 +346,8 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	if (!lang && cfg.lang && i18n_init(cfg.lang) < 0) {
-		(void)fprintf(stderr, "keikai-sensor: sensor.lang must be en or ja\n");
+		(void)fprintf(stderr, "keikai-sensor: sensor.lang must be en or ja / sensor.lang "
+				      "には en か ja を指定してください\n");
 		return 1;
 	}
 	optind = 1;
@@ -399,9 +401,10 @@ int main(int argc, char **argv)
 		char *end;
 		errno = 0;
 		unsigned long long k = strtoull(hash_seed, &end, 0);
-		if (errno != 0 || *end != '\0' || end == hash_seed) {
-			(void)fprintf(stderr, T("keikai-sensor: invalid --hash-seed '%s'\n",
-						"keikai-sensor: --hash-seed '%s' が不正です\n"),
+		if (errno != 0 || *end != '\0' || end == hash_seed || hash_seed[0] == '-') {
+			(void)fprintf(stderr,
+				      T("keikai-sensor: invalid --hash-seed '%s'\n",
+					"keikai-sensor: --hash-seed '%s' が不正です\n"),
 				      hash_seed);
 			return 1;
 		}
@@ -430,6 +433,10 @@ int main(int argc, char **argv)
 	}
 	if (cfg.user) {
 		chown_spool(cfg.spool_dir, uid, gid);
+		/* the JSON-lines file is reopened on SIGHUP, by then without root */
+		if (cfg.jsonl_path && strcmp(cfg.jsonl_path, "-") != 0 &&
+		    chown(cfg.jsonl_path, uid, gid) < 0)
+			(void)fprintf(stderr, "keikai-sensor: chown '%s': %m\n", cfg.jsonl_path);
 		if (privdrop_apply(uid, gid, err, sizeof(err)) < 0) {
 			(void)fprintf(stderr, "keikai-sensor: %s\n", err);
 			goto out;

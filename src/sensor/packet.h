@@ -56,7 +56,7 @@ enum {
 
 /* The header of the packet an ICMP error quotes (RFC 792, RFC 4443). */
 struct inner_hdr {
-	bool valid;	 /* an IP header (and at least 8 bytes after it) were quoted */
+	bool valid;	 /* a whole IP header was quoted (ports only if 4 more bytes were) */
 	uint8_t ipproto; /* inner IP protocol number */
 	struct ip_addr src;
 	struct ip_addr dst;

@@ -21,7 +21,7 @@ struct sensor {
 	int64_t start, end; /* of the interval in progress */
 	uint64_t captured;  /* frames in the interval in progress */
 	struct sensor_totals totals;
-	size_t nb;          /* decoded packets waiting in the batch */
+	size_t nb; /* decoded packets waiting in the batch */
 	struct packet batch[AGGREGATE_BATCH];
 	struct pkt_verdict verdicts[AGGREGATE_BATCH];
 };

@@ -239,6 +239,17 @@ static void test_icmp_error_victim(void **state)
 	v = classify_raw(&p);
 	assert_false(v.victim_ok);
 
+	/* an error quoting too little names no victim (its sender is a router) */
+	memset(&p, 0, sizeof(p));
+	pb_ipv4(&p, 1, router, dark, 8 + 10, 250, 1, 0);
+	pb_icmp(&p, 3, 1);
+	pb_u32(&p, 0x45000000u);
+	pb_u32(&p, 0);
+	pb_u16(&p, 0);
+	v = classify_raw(&p);
+	assert_int_equal(v.cls, CLASS_BACKSCATTER);
+	assert_false(v.victim_ok);
+
 	/* SYN-ACK backscatter: the victim is the sender, its port the source port */
 	memset(&p, 0, sizeof(p));
 	pb_ipv4(&p, 6, victim, dark, 20, 64, 1, 0);

@@ -121,11 +121,37 @@ static void test_spans_intervals_and_bounded(void **state)
 	assert_null(dos_table_new(&bad));
 }
 
+static void test_restart_before_close(void **state)
+{
+	/* an attack, 400 s of silence, then the victim again, all before one close (a long
+	 * interval): the first attack is reported as ended, the second as ongoing */
+	struct dos_table *t = dos_table_new(&P);
+	struct obs_dos *d;
+	size_t n;
+	(void)state;
+
+	for (unsigned i = 0; i < 100; i++)
+		add(t, 0x0a000007u, 0xcb007100u + i, 80, S(i));
+	for (unsigned i = 0; i < 100; i++)
+		add(t, 0x0a000007u, 0xcb007100u + i, 80, S(500 + i));
+	assert_int_equal(dos_table_close_interval(t, S(700), 0, &d, &n), 0);
+	assert_int_equal(n, 2);
+	assert_false(d[0].ongoing);
+	assert_int_equal(d[0].packets, 100);
+	assert_int_equal(d[0].start_usec, S(0));
+	assert_int_equal(d[0].last_usec, S(99));
+	assert_true(d[1].ongoing);
+	assert_int_equal(d[1].start_usec, S(500));
+	free(d);
+	dos_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_attack_and_non_attacks),
 	    cmocka_unit_test(test_spans_intervals_and_bounded),
+	    cmocka_unit_test(test_restart_before_close),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
