@@ -20,14 +20,14 @@ skipped() { echo "ok - $1 # SKIP $2"; skip=$((skip + 1)); }
 
 # step NAME CMD...: run CMD with output to a log; one result line.
 step() {
-	local name=$1 log="$LOGS/$1.log"
+	local name=$1 log="$LOGS/${1//\//_}.log"
 	shift
 	if "$@" >"$log" 2>&1; then ok "$name"; else notok "$name" "$log"; tail -n 30 "$log" | sed 's/^/    /'; fi
 }
 
 # tap NAME CMD...: run a TAP-printing suite; count each of its ok / not ok lines.
 tap() {
-	local name=$1 log="$LOGS/$1.log" line rc
+	local name=$1 log="$LOGS/${1//\//_}.log" line rc
 	shift
 	"$@" >"$log" 2>&1
 	rc=$?

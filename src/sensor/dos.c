@@ -282,14 +282,16 @@ int dos_table_close_interval(struct dos_table *t, uint64_t now_usec, int final,
 	uint32_t keep = 0;
 	uint64_t timeout = (uint64_t)t->p.timeout_s * 1000000u;
 
-	if (t->n_vec + t->n_ended > 0) {
-		ALLOC_ARRAY(out, (size_t)t->n_vec + t->n_ended);
-		if (!out)
-			return -ENOMEM;
-		memcpy(out, t->ended, t->n_ended * sizeof(*out));
-		n = t->n_ended;
-		t->n_ended = 0;
-	}
+	*ret = NULL;
+	*ret_n = 0;
+	if (t->n_vec == 0 && t->n_ended == 0)
+		return 0;
+	ALLOC_ARRAY(out, (size_t)t->n_vec + t->n_ended);
+	if (!out)
+		return -ENOMEM;
+	memcpy(out, t->ended, t->n_ended * sizeof(*out));
+	n = t->n_ended;
+	t->n_ended = 0;
 	for (uint32_t k = 0; k < t->n_vec; k++) {
 		struct dos_vector *v = &t->vec[k];
 		int expired = now_usec > v->last_usec && now_usec - v->last_usec >= timeout;
