@@ -98,6 +98,15 @@ for t in tests/golden/run.sh tests/integration/test-*.sh; do
 done
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
+# 4b. the threaded pipeline and the delivery thread under ThreadSanitizer
+step build-tsan setup build-check/tsan clang -Db_sanitize=thread -Db_lundef=false -Dtests=disabled --buildtype=debugoptimized
+export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
+for t in tests/integration/test-*.sh; do
+	[ -f "$t" ] || continue
+	tap "tsan/$(basename "$t" .sh)" env KEIKAI_SENSOR="$ROOT/build-check/tsan/src/sensor/keikai-sensor" KEIKAI_SANITIZED=1 bash "$t"
+done
+unset TSAN_OPTIONS
+
 # 5. static analysis
 SRCS=$(git ls-files 'src/*.c')
 step clang-tidy clang-tidy -p build-check/clang --quiet $SRCS

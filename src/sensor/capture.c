@@ -209,7 +209,7 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	(void)sensor_frame(c->sensor, c->dlt, ts, bytes, h->caplen, h->len);
 }
 
-static int run_files(struct capture *c, struct sensor *s, capture_reopen_fn reopen, void *user)
+static int run_files(struct capture *c, struct sensor *s)
 {
 	c->sensor = s;
 	while (c->pc) {
@@ -221,8 +221,7 @@ static int run_files(struct capture *c, struct sensor *s, capture_reopen_fn reop
 				break;
 			if (capture_reopen_requested) {
 				capture_reopen_requested = 0;
-				if (reopen)
-					reopen(user);
+				sensor_reopen(s);
 			}
 		}
 		if (rc == PCAP_ERROR) {
@@ -248,7 +247,7 @@ static int run_files(struct capture *c, struct sensor *s, capture_reopen_fn reop
 	return c->status;
 }
 
-static int run_live(struct capture *c, struct sensor *s, capture_reopen_fn reopen, void *user)
+static int run_live(struct capture *c, struct sensor *s)
 {
 	int fd = pcap_get_selectable_fd(c->pc);
 
@@ -273,8 +272,7 @@ static int run_live(struct capture *c, struct sensor *s, capture_reopen_fn reope
 		}
 		if (capture_reopen_requested) {
 			capture_reopen_requested = 0;
-			if (reopen)
-				reopen(user);
+			sensor_reopen(s);
 		}
 		read_stats(c, s);
 		(void)sensor_tick(s, now_usec());
@@ -287,7 +285,11 @@ static int run_live(struct capture *c, struct sensor *s, capture_reopen_fn reope
 int capture_run(struct capture *c, struct sensor *s, capture_reopen_fn reopen, void *user)
 {
 	double t0 = mono_sec();
-	int rc = c->cfg->interface ? run_live(c, s, reopen, user) : run_files(c, s, reopen, user);
+
+	sensor_set_reopen(s, reopen, user);
+	/* reading and decoding on this thread, counting on another; one thread if that fails */
+	(void)sensor_start_worker(s);
+	int rc = c->cfg->interface ? run_live(c, s) : run_files(c, s);
 	c->st.seconds = mono_sec() - t0;
 	return rc;
 }

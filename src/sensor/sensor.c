@@ -1,7 +1,16 @@
-/* sensor.c - the packet pipeline and the interval clock (see sensor.h) */
+/* sensor.c - the packet pipeline and the interval clock (see sensor.h)
+ *
+ * Two stages. The reader stage (the capture's thread) decodes and classifies each frame into
+ * an item. The counting stage runs the interval clock and the aggregator over the items. With
+ * sensor_start_worker() the counting stage runs on a thread of its own: items travel in chunks
+ * of ITEMS_PER_CHUNK through a bounded queue (QUEUE_CHUNKS chunks, so memory is fixed), and
+ * control events (ticks, drops, reopen, finish) travel in the same queue, so every event is
+ * seen in capture order. Without a worker both stages run on the caller's thread.
+ */
 #include "sensor.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,12 +18,43 @@
 #include "aggregate.h"
 #include "classify.h"
 #include "decode.h"
+#include "../lib/ckd.h"
 #include "../lib/banned.h"
+
+enum item_kind {
+	IT_PKT = 0,    /* a decoded packet to a dark address */
+	IT_UNDECODED,  /* a frame not decoded; reason in .reason */
+	IT_NOT_DARK,   /* a frame to an address outside the dark prefixes */
+	IT_START_LIVE, /* live capture begins at .ts_usec */
+	IT_TICK,       /* wall clock is .ts_usec */
+	IT_DROPS,      /* capture drops: kernel .a, interface .b */
+	IT_REOPEN,     /* reopen outputs (SIGHUP) */
+	IT_FINISH,     /* end of input at .ts_usec; .a = live */
+};
+
+struct item {
+	uint8_t kind;
+	uint8_t reason;
+	uint64_t ts_usec;
+	uint64_t a, b;
+	struct packet pkt;
+	struct pkt_verdict v;
+};
+
+#define ITEMS_PER_CHUNK 512
+#define QUEUE_CHUNKS	32
+
+struct chunk {
+	size_t n;
+	struct item it[ITEMS_PER_CHUNK];
+};
 
 struct sensor {
 	const struct sensor_config *cfg;
 	sensor_emit_fn emit;
 	void *user;
+	sensor_reopen_fn reopen;
+	void *reopen_user;
 	struct aggregate *agg;
 	bool open;	    /* an interval is in progress */
 	bool partial;	    /* the one in progress began mid-interval (live start) */
@@ -24,6 +64,21 @@ struct sensor {
 	size_t nb; /* decoded packets waiting in the batch */
 	struct packet batch[AGGREGATE_BATCH];
 	struct pkt_verdict verdicts[AGGREGATE_BATCH];
+	int last_rc;
+
+	/* the worker and its queue; all below is guarded by mu except cur, which only the
+	 * reader touches */
+	bool threaded;
+	pthread_t worker;
+	pthread_mutex_t mu;
+	pthread_cond_t cond_full, cond_free;
+	struct chunk *chunks;
+	struct chunk *free_list[QUEUE_CHUNKS];
+	size_t n_free;
+	struct chunk *queue[QUEUE_CHUNKS];
+	size_t q_head, q_len;
+	struct chunk *cur;
+	struct item single; /* the item being built when there is no worker */
 };
 
 static void flush_batch(struct sensor *s)
@@ -84,14 +139,15 @@ void sensor_free(struct sensor *s)
 {
 	if (!s)
 		return;
+	if (s->threaded)
+		(void)sensor_finish(s, 0, false);
 	aggregate_free(s->agg);
 	free(s);
 }
 
 static int64_t align_down(int64_t t, uint32_t len)
 {
-	int64_t r = t - t % (int64_t)len;
-	return r;
+	return t - t % (int64_t)len;
 }
 
 static void begin(struct sensor *s, int64_t start, int64_t end, bool partial)
@@ -137,10 +193,11 @@ static bool is_dark(const struct sensor_config *cfg, const struct ip_addr *dst)
 	return false;
 }
 
-int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
-		 uint32_t wire_len)
+/* --- the counting stage ------------------------------------------------------------------ */
+
+static int core_frame(struct sensor *s, const struct item *it)
 {
-	int64_t sec = (int64_t)(ts_usec / 1000000u);
+	int64_t sec = (int64_t)(it->ts_usec / 1000000u);
 	int rc = 0;
 
 	if (!s->open) {
@@ -153,44 +210,40 @@ int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *dat
 	}
 	s->captured++;
 	s->totals.frames++;
-
-	/* only now: closing an interval above empties the batch */
-	struct packet *pkt = &s->batch[s->nb];
-
-	pkt->ts_usec = ts_usec;
-	pkt->wire_len = wire_len;
-	enum decode_result r = decode_packet(dlt, data, caplen, pkt);
-	if (r != DECODE_OK) {
-		aggregate_undecoded(s->agg, r);
-		return rc;
-	}
-	if (!is_dark(s->cfg, &pkt->dst)) {
+	switch (it->kind) {
+	case IT_UNDECODED:
+		aggregate_undecoded(s->agg, (enum decode_result)it->reason);
+		break;
+	case IT_NOT_DARK:
 		aggregate_not_dark(s->agg);
-		return rc;
+		break;
+	default:
+		if (sec < s->start)
+			aggregate_ts_backwards(s->agg);
+		s->batch[s->nb] = it->pkt;
+		s->verdicts[s->nb] = it->v;
+		s->totals.packets++;
+		if (++s->nb == AGGREGATE_BATCH)
+			flush_batch(s);
+		break;
 	}
-	if (sec < s->start)
-		aggregate_ts_backwards(s->agg);
-	classify_packet(pkt, &s->verdicts[s->nb]);
-	s->totals.packets++;
-	if (++s->nb == AGGREGATE_BATCH)
-		flush_batch(s);
 	return rc;
 }
 
-void sensor_start_live(struct sensor *s, uint64_t now_usec)
+static void core_start_live(struct sensor *s, uint64_t now_usec)
 {
 	int64_t sec = (int64_t)(now_usec / 1000000u);
 	int64_t st = align_down(sec, s->cfg->interval);
 	begin(s, sec, st + s->cfg->interval, sec != st);
 }
 
-int sensor_tick(struct sensor *s, uint64_t now_usec)
+static int core_tick(struct sensor *s, uint64_t now_usec)
 {
 	int64_t sec = (int64_t)(now_usec / 1000000u);
 	int rc = 0;
 
 	if (!s->open) {
-		sensor_start_live(s, now_usec);
+		core_start_live(s, now_usec);
 		return 0;
 	}
 	while (sec >= s->end) {
@@ -204,12 +257,7 @@ int sensor_tick(struct sensor *s, uint64_t now_usec)
 	return rc;
 }
 
-void sensor_drops(struct sensor *s, uint64_t kernel, uint64_t ifdrop)
-{
-	aggregate_drops(s->agg, kernel, ifdrop);
-}
-
-int sensor_finish(struct sensor *s, uint64_t now_usec, bool live)
+static int core_finish(struct sensor *s, uint64_t now_usec, bool live)
 {
 	if (!s->open)
 		return 0;
@@ -221,6 +269,207 @@ int sensor_finish(struct sensor *s, uint64_t now_usec, bool live)
 		return close_interval(s, end, s->partial || end < s->end, 1);
 	}
 	return close_interval(s, s->end, s->partial, 1);
+}
+
+static int core_item(struct sensor *s, const struct item *it)
+{
+	switch (it->kind) {
+	case IT_PKT:
+	case IT_UNDECODED:
+	case IT_NOT_DARK:
+		return core_frame(s, it);
+	case IT_START_LIVE:
+		core_start_live(s, it->ts_usec);
+		return 0;
+	case IT_TICK:
+		return core_tick(s, it->ts_usec);
+	case IT_DROPS:
+		aggregate_drops(s->agg, it->a, it->b);
+		return 0;
+	case IT_REOPEN:
+		if (s->reopen)
+			s->reopen(s->reopen_user);
+		return 0;
+	case IT_FINISH:
+		return core_finish(s, it->ts_usec, it->a != 0);
+	default:
+		return 0;
+	}
+}
+
+/* --- the queue between the stages --------------------------------------------------------- */
+
+static void *worker_main(void *arg)
+{
+	struct sensor *s = arg;
+	bool done = false;
+
+	while (!done) {
+		(void)pthread_mutex_lock(&s->mu);
+		while (s->q_len == 0)
+			(void)pthread_cond_wait(&s->cond_full, &s->mu);
+		struct chunk *c = s->queue[s->q_head];
+		s->q_head = (s->q_head + 1) % QUEUE_CHUNKS;
+		s->q_len--;
+		(void)pthread_mutex_unlock(&s->mu);
+
+		for (size_t i = 0; i < c->n; i++) {
+			int rc = core_item(s, &c->it[i]);
+			if (rc < 0)
+				s->last_rc = rc;
+			if (c->it[i].kind == IT_FINISH)
+				done = true;
+		}
+		c->n = 0;
+		(void)pthread_mutex_lock(&s->mu);
+		s->free_list[s->n_free++] = c;
+		(void)pthread_cond_signal(&s->cond_free);
+		(void)pthread_mutex_unlock(&s->mu);
+	}
+	return NULL;
+}
+
+/* Hand the reader's chunk to the worker. */
+static void ship(struct sensor *s)
+{
+	if (!s->cur)
+		return;
+	(void)pthread_mutex_lock(&s->mu);
+	s->queue[(s->q_head + s->q_len) % QUEUE_CHUNKS] = s->cur;
+	s->q_len++;
+	(void)pthread_cond_signal(&s->cond_full);
+	(void)pthread_mutex_unlock(&s->mu);
+	s->cur = NULL;
+}
+
+/* A slot for the next item: in the reader's chunk (threaded) or the single item. */
+static struct item *item_slot(struct sensor *s)
+{
+	if (!s->threaded)
+		return &s->single;
+	if (!s->cur) {
+		(void)pthread_mutex_lock(&s->mu);
+		while (s->n_free == 0)
+			(void)pthread_cond_wait(&s->cond_free, &s->mu);
+		s->cur = s->free_list[--s->n_free];
+		(void)pthread_mutex_unlock(&s->mu);
+	}
+	return &s->cur->it[s->cur->n];
+}
+
+/* Commit the item from item_slot: run it now, or queue it (control items go at once). */
+static int item_commit(struct sensor *s, struct item *it)
+{
+	if (!s->threaded)
+		return core_item(s, it);
+	s->cur->n++;
+	if (s->cur->n == ITEMS_PER_CHUNK || it->kind > IT_NOT_DARK)
+		ship(s);
+	return 0;
+}
+
+int sensor_start_worker(struct sensor *s)
+{
+	int rc;
+
+	if (s->threaded)
+		return 0;
+	ALLOC_ARRAY(s->chunks, QUEUE_CHUNKS);
+	if (!s->chunks)
+		return -ENOMEM;
+	for (size_t i = 0; i < QUEUE_CHUNKS; i++)
+		s->free_list[i] = &s->chunks[i];
+	s->n_free = QUEUE_CHUNKS;
+	(void)pthread_mutex_init(&s->mu, NULL);
+	(void)pthread_cond_init(&s->cond_full, NULL);
+	(void)pthread_cond_init(&s->cond_free, NULL);
+	rc = pthread_create(&s->worker, NULL, worker_main, s);
+	if (rc != 0) {
+		(void)pthread_cond_destroy(&s->cond_full);
+		(void)pthread_cond_destroy(&s->cond_free);
+		(void)pthread_mutex_destroy(&s->mu);
+		free(s->chunks);
+		s->chunks = NULL;
+		return -rc;
+	}
+	s->threaded = true;
+	return 0;
+}
+
+/* --- the reader stage --------------------------------------------------------------------- */
+
+int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
+		 uint32_t wire_len)
+{
+	struct item *it = item_slot(s);
+
+	it->ts_usec = ts_usec;
+	it->pkt.ts_usec = ts_usec;
+	it->pkt.wire_len = wire_len;
+	enum decode_result r = decode_packet(dlt, data, caplen, &it->pkt);
+	if (r != DECODE_OK) {
+		it->kind = IT_UNDECODED;
+		it->reason = (uint8_t)r;
+	} else if (!is_dark(s->cfg, &it->pkt.dst)) {
+		it->kind = IT_NOT_DARK;
+	} else {
+		it->kind = IT_PKT;
+		classify_packet(&it->pkt, &it->v);
+	}
+	return item_commit(s, it);
+}
+
+static int control(struct sensor *s, enum item_kind kind, uint64_t ts, uint64_t a, uint64_t b)
+{
+	struct item *it = item_slot(s);
+	it->kind = (uint8_t)kind;
+	it->ts_usec = ts;
+	it->a = a;
+	it->b = b;
+	return item_commit(s, it);
+}
+
+void sensor_start_live(struct sensor *s, uint64_t now_usec)
+{
+	(void)control(s, IT_START_LIVE, now_usec, 0, 0);
+}
+
+int sensor_tick(struct sensor *s, uint64_t now_usec)
+{
+	return control(s, IT_TICK, now_usec, 0, 0);
+}
+
+void sensor_drops(struct sensor *s, uint64_t kernel, uint64_t ifdrop)
+{
+	(void)control(s, IT_DROPS, 0, kernel, ifdrop);
+}
+
+void sensor_set_reopen(struct sensor *s, sensor_reopen_fn fn, void *user)
+{
+	s->reopen = fn;
+	s->reopen_user = user;
+}
+
+void sensor_reopen(struct sensor *s)
+{
+	(void)control(s, IT_REOPEN, 0, 0, 0);
+}
+
+int sensor_finish(struct sensor *s, uint64_t now_usec, bool live)
+{
+	int rc = control(s, IT_FINISH, now_usec, live, 0);
+
+	if (s->threaded) {
+		(void)pthread_join(s->worker, NULL);
+		s->threaded = false;
+		(void)pthread_cond_destroy(&s->cond_full);
+		(void)pthread_cond_destroy(&s->cond_free);
+		(void)pthread_mutex_destroy(&s->mu);
+		free(s->chunks);
+		s->chunks = NULL;
+		rc = s->last_rc;
+	}
+	return rc;
 }
 
 void sensor_totals(const struct sensor *s, struct sensor_totals *ret)

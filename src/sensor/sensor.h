@@ -20,13 +20,25 @@ struct sensor;
  * call. Return 0, or a negative errno to have sensor_* report the failure. */
 typedef int (*sensor_emit_fn)(void *user, const struct obs_record *rec);
 
+/* Called on the counting stage's thread when a reopen was requested (SIGHUP). */
+typedef void (*sensor_reopen_fn)(void *user);
+
 struct sensor *sensor_new(const struct sensor_config *cfg, sensor_emit_fn emit, void *user);
 void sensor_free(struct sensor *s);
 
-/* Feed one captured frame (pcap DLT dlt). ts_usec: capture time. Returns 0, or the emit
- * callback's error when an interval closed and could not be written. */
+/* Feed one captured frame (pcap DLT dlt). ts_usec: capture time. Returns 0, or (without a
+ * worker) the emit callback's error when an interval closed and could not be written. */
 int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
 		 uint32_t wire_len);
+
+/* Run the counting stage (interval clock, tables, emit and reopen callbacks) on a thread of
+ * its own from now on, so that reading and decoding overlap with counting. Returns 0, or
+ * -errno (the sensor then keeps working on one thread). sensor_finish() joins the thread. */
+int sensor_start_worker(struct sensor *s);
+
+/* Ask for outputs to be reopened, in order with the packets before it. */
+void sensor_set_reopen(struct sensor *s, sensor_reopen_fn fn, void *user);
+void sensor_reopen(struct sensor *s);
 
 /* Live capture: close intervals that ended by wall-clock time now_usec. */
 int sensor_tick(struct sensor *s, uint64_t now_usec);
@@ -37,7 +49,8 @@ void sensor_drops(struct sensor *s, uint64_t kernel, uint64_t ifdrop);
 /* Live mode: the first interval starts at now and is partial; later ones are aligned. */
 void sensor_start_live(struct sensor *s, uint64_t now_usec);
 
-/* Close the interval in progress (end of input, or a signal in live mode: end = now). */
+/* Close the interval in progress (end of input, or a signal in live mode: end = now); with a
+ * worker, wait for it to finish everything queued. Returns 0 or the last emit error. */
 int sensor_finish(struct sensor *s, uint64_t now_usec, bool live);
 
 struct sensor_totals {
