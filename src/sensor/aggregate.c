@@ -298,19 +298,41 @@ void aggregate_begin(struct aggregate *a, int64_t start, int64_t end)
 	a->start_usec = start > 0 ? (uint64_t)start * 1000000u : 0;
 }
 
-static inline uint32_t port_index(const struct packet *pkt)
+void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret)
 {
+	ret->ts_usec = pkt->ts_usec;
+	ret->src = pkt->src;
+	ret->dst = pkt->dst;
+	ret->victim = v->victim;
+	ret->wire_len = pkt->wire_len;
+	ret->noise = v->noise;
+	ret->victim_port = v->victim_port;
+	ret->ipver = pkt->ipver;
+	ret->l4 = (uint8_t)pkt->l4;
+	ret->cls = (uint8_t)v->cls;
+	ret->tools = v->tools;
+	ret->victim_ok = v->victim_ok;
 	switch (pkt->l4) {
 	case L4_TCP:
-		return PORT_BASE_TCP + pkt->dport;
+		ret->port = pkt->dport;
+		ret->pidx = PORT_BASE_TCP + pkt->dport;
+		break;
 	case L4_UDP:
-		return PORT_BASE_UDP + pkt->dport;
+		ret->port = pkt->dport;
+		ret->pidx = PORT_BASE_UDP + pkt->dport;
+		break;
 	case L4_ICMP:
-		return PORT_BASE_ICMP + pkt->icmp_type;
+		ret->port = pkt->icmp_type;
+		ret->pidx = PORT_BASE_ICMP + pkt->icmp_type;
+		break;
 	case L4_ICMP6:
-		return PORT_BASE_ICMP6 + pkt->icmp_type;
+		ret->port = pkt->icmp_type;
+		ret->pidx = PORT_BASE_ICMP6 + pkt->icmp_type;
+		break;
 	default:
-		return PORT_BASE_OTHER + pkt->ipproto;
+		ret->port = pkt->ipproto;
+		ret->pidx = PORT_BASE_OTHER + pkt->ipproto;
+		break;
 	}
 }
 
@@ -435,28 +457,28 @@ struct pkt_keys {
 	uint32_t pidx;
 };
 
-static inline void packet_keys(const struct aggregate *a, const struct packet *pkt,
-			       const struct pkt_verdict *v, struct pkt_keys *k)
+static inline void packet_keys(const struct aggregate *a, const struct agg_pkt *pkt,
+			       struct pkt_keys *k)
 {
-	k->pidx = port_index(pkt);
+	k->pidx = pkt->pidx;
 	k->skey = source_key(&pkt->src);
 	k->sh = hash_u64(k->skey);
 	k->pk = addr_port_key(&pkt->src, k->pidx);
 	k->ph = hash_u64(k->pk);
 	k->dk = addr_port_key(&pkt->dst, k->pidx);
 	k->dh = hash_u64(k->dk);
+	__builtin_prefetch(&a->ports[k->pidx], 1);
 	__builtin_prefetch(&a->src[k->sh & a->src_mask], 1);
 	__builtin_prefetch(&a->pairs.slots[k->ph & a->pairs.mask], 1);
 	__builtin_prefetch(&a->port_dsts.slots[k->dh & a->port_dsts.mask], 1);
-	if (v->cls == CLASS_PROBE) {
+	if (pkt->cls == CLASS_PROBE) {
 		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
 		k->tk = hash_u64(hash_u64(k->pk ^ w0) ^ w1);
 		__builtin_prefetch(&a->triples.slots[k->tk & a->triples.mask], 1);
 	}
 }
 
-static void account_packet(struct aggregate *a, const struct packet *pkt,
-			   const struct pkt_verdict *v, const struct pkt_keys *k)
+static void account_packet(struct aggregate *a, const struct agg_pkt *pkt, const struct pkt_keys *k)
 {
 	uint32_t pidx = k->pidx;
 	struct port_cell *pc = &a->ports[pidx];
@@ -469,10 +491,10 @@ static void account_packet(struct aggregate *a, const struct packet *pkt,
 		r->ipv4++;
 	else
 		r->ipv6++;
-	r->by_proto_class[pkt->l4][v->cls]++;
-	for (unsigned b = v->noise; b; b &= b - 1)
+	r->by_proto_class[pkt->l4][pkt->cls]++;
+	for (unsigned b = pkt->noise; b; b &= b - 1)
 		a->noise[__builtin_ctz(b)]++;
-	for (unsigned b = v->tools; b; b &= b - 1)
+	for (unsigned b = pkt->tools; b; b &= b - 1)
 		a->tools[__builtin_ctz(b)]++;
 	pc->packets++;
 
@@ -486,7 +508,7 @@ static void account_packet(struct aggregate *a, const struct packet *pkt,
 			s->first_off = o;
 		if (o > s->last_off)
 			s->last_off = o;
-		for (unsigned b = v->tools; b; b &= b - 1)
+		for (unsigned b = pkt->tools; b; b &= b - 1)
 			s->fp[__builtin_ctz(b)]++;
 	}
 
@@ -502,40 +524,34 @@ static void account_packet(struct aggregate *a, const struct packet *pkt,
 		pc->dsts++;
 
 	/* scanners: distinct destinations per (source, port), probes only */
-	if (v->cls == CLASS_PROBE && pair) {
+	if (pkt->cls == CLASS_PROBE && pair) {
 		is_new = 0;
 		(void)kset_get(&a->triples, a->epoch, k->tk, k->tk, &is_new);
 		if (is_new) {
 			pair->val++;
 			if (s && ++s->targets == a->p.scan_min_targets && s->scan_idx == 0)
-				scanner_note(a, s, (uint8_t)pkt->l4, 0, pair->val, 0);
+				scanner_note(a, s, pkt->l4, 0, pair->val, 0);
 			else if (s && s->scan_idx != 0 && pair->val < a->p.scan_min_dsts &&
 				 pair->val > a->scan[s->scan_idx - 1].max_dsts)
 				a->scan[s->scan_idx - 1].max_dsts = pair->val;
 			if (s && pair->val >= a->p.scan_min_dsts) {
-				uint16_t port = (uint16_t)(pidx & 0xffff);
-				if (pkt->l4 == L4_ICMP || pkt->l4 == L4_ICMP6)
-					port = pkt->icmp_type;
-				else if (pkt->l4 == L4_OTHER)
-					port = pkt->ipproto;
-				scanner_note(a, s, (uint8_t)pkt->l4, port, pair->val,
+				scanner_note(a, s, pkt->l4, pkt->port, pair->val,
 					     pair->val == a->p.scan_min_dsts);
 			}
 		}
 	}
 
 	/* backscatter attacks */
-	if (v->cls == CLASS_BACKSCATTER) {
-		if (!v->victim_ok)
+	if (pkt->cls == CLASS_BACKSCATTER) {
+		if (!pkt->victim_ok)
 			r->icmp_mismatch++;
 		else
-			(void)dos_table_add(a->dos, &v->victim, (uint8_t)pkt->l4, &pkt->dst,
-					    v->victim_port, pkt->ts_usec);
+			(void)dos_table_add(a->dos, &pkt->victim, pkt->l4, &pkt->dst,
+					    pkt->victim_port, pkt->ts_usec);
 	}
 }
 
-void aggregate_packets(struct aggregate *a, const struct packet *pkts, const struct pkt_verdict *vs,
-		       size_t n)
+void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n)
 {
 	struct pkt_keys k[AGGREGATE_BATCH];
 
@@ -544,18 +560,19 @@ void aggregate_packets(struct aggregate *a, const struct packet *pkts, const str
 		/* first every packet's keys and prefetches, then the table work: the memory
 		 * loads of a batch overlap instead of stalling one after another */
 		for (size_t i = 0; i < m; i++)
-			packet_keys(a, &pkts[i], &vs[i], &k[i]);
+			packet_keys(a, &pkts[i], &k[i]);
 		for (size_t i = 0; i < m; i++)
-			account_packet(a, &pkts[i], &vs[i], &k[i]);
+			account_packet(a, &pkts[i], &k[i]);
 		pkts += m;
-		vs += m;
 		n -= m;
 	}
 }
 
 void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v)
 {
-	aggregate_packets(a, pkt, v, 1);
+	struct agg_pkt p;
+	aggregate_pkt_make(pkt, v, &p);
+	aggregate_packets(a, &p, 1);
 }
 
 void aggregate_undecoded(struct aggregate *a, enum decode_result r)

@@ -47,10 +47,25 @@ void aggregate_begin(struct aggregate *a, int64_t start, int64_t end);
 /* Account one decoded, classified packet with its time and size. */
 void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v);
 
+/* What the tables need of one packet, made from the decoder's and classifier's output by
+ * aggregate_pkt_make() (pure; any thread). Half the size of both, so it is cheap to queue. */
+struct agg_pkt {
+	uint64_t ts_usec;
+	struct ip_addr src, dst;
+	struct ip_addr victim; /* backscatter: who is attacked (see struct pkt_verdict) */
+	uint32_t wire_len;
+	uint32_t pidx; /* port cell: protocol base + port, ICMP type or IP protocol */
+	uint16_t port; /* destination port, ICMP type, or IP protocol */
+	uint16_t noise;
+	uint16_t victim_port;
+	uint8_t ipver, l4, cls, tools, victim_ok;
+};
+
+void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret);
+
 /* Account n packets in order; the same result as n calls of aggregate_packet, faster. */
 #define AGGREGATE_BATCH 32
-void aggregate_packets(struct aggregate *a, const struct packet *pkts, const struct pkt_verdict *vs,
-		       size_t n);
+void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n);
 
 /* Count a frame that was not decoded, by reason; and one outside the dark prefixes. */
 void aggregate_undecoded(struct aggregate *a, enum decode_result r);

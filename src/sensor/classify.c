@@ -73,6 +73,11 @@ static int v4_unroutable(uint32_t a)
 	    {0xcb007100, 0xffffff00}, /* 203.0.113/24 */
 	    {0xe0000000, 0xe0000000}, /* 224/3: multicast and reserved */
 	};
+	/* most sources are ordinary: only these first octets can start a special range */
+	uint8_t o = (uint8_t)(a >> 24);
+	if (o != 0 && o != 10 && o != 100 && o != 127 && o != 169 && o != 172 && o != 192 &&
+	    o != 198 && o != 203 && o < 224)
+		return 0;
 	for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++)
 		if ((a & r[i].mask) == r[i].net)
 			return 1;

@@ -37,8 +37,7 @@ struct item {
 	uint8_t reason;
 	uint64_t ts_usec;
 	uint64_t a, b;
-	struct packet pkt;
-	struct pkt_verdict v;
+	struct agg_pkt p;
 };
 
 #define ITEMS_PER_CHUNK 512
@@ -62,8 +61,7 @@ struct sensor {
 	uint64_t captured;  /* frames in the interval in progress */
 	struct sensor_totals totals;
 	size_t nb; /* decoded packets waiting in the batch */
-	struct packet batch[AGGREGATE_BATCH];
-	struct pkt_verdict verdicts[AGGREGATE_BATCH];
+	struct agg_pkt batch[AGGREGATE_BATCH];
 	int last_rc;
 
 	/* the worker and its queue; all below is guarded by mu except cur, which only the
@@ -84,7 +82,7 @@ struct sensor {
 static void flush_batch(struct sensor *s)
 {
 	if (s->nb) {
-		aggregate_packets(s->agg, s->batch, s->verdicts, s->nb);
+		aggregate_packets(s->agg, s->batch, s->nb);
 		s->nb = 0;
 	}
 }
@@ -220,8 +218,7 @@ static int core_frame(struct sensor *s, const struct item *it)
 	default:
 		if (sec < s->start)
 			aggregate_ts_backwards(s->agg);
-		s->batch[s->nb] = it->pkt;
-		s->verdicts[s->nb] = it->v;
+		s->batch[s->nb] = it->p;
 		s->totals.packets++;
 		if (++s->nb == AGGREGATE_BATCH)
 			flush_batch(s);
@@ -402,19 +399,22 @@ int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *dat
 		 uint32_t wire_len)
 {
 	struct item *it = item_slot(s);
+	struct packet pkt;
+	struct pkt_verdict v;
 
 	it->ts_usec = ts_usec;
-	it->pkt.ts_usec = ts_usec;
-	it->pkt.wire_len = wire_len;
-	enum decode_result r = decode_packet(dlt, data, caplen, &it->pkt);
+	pkt.ts_usec = ts_usec;
+	pkt.wire_len = wire_len;
+	enum decode_result r = decode_packet(dlt, data, caplen, &pkt);
 	if (r != DECODE_OK) {
 		it->kind = IT_UNDECODED;
 		it->reason = (uint8_t)r;
-	} else if (!is_dark(s->cfg, &it->pkt.dst)) {
+	} else if (!is_dark(s->cfg, &pkt.dst)) {
 		it->kind = IT_NOT_DARK;
 	} else {
 		it->kind = IT_PKT;
-		classify_packet(&it->pkt, &it->v);
+		classify_packet(&pkt, &v);
+		aggregate_pkt_make(&pkt, &v, &it->p);
 	}
 	return item_commit(s, it);
 }
