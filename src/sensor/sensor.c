@@ -37,15 +37,16 @@ struct item {
 	uint8_t reason;
 	uint64_t ts_usec;
 	uint64_t a, b;
-	struct agg_pkt p;
 };
 
 #define ITEMS_PER_CHUNK 512
 #define QUEUE_CHUNKS	32
 
+/* Headers and packets in separate arrays: a run of packets is handed to the tables in place. */
 struct chunk {
 	size_t n;
 	struct item it[ITEMS_PER_CHUNK];
+	struct agg_pkt p[ITEMS_PER_CHUNK];
 };
 
 struct sensor {
@@ -77,6 +78,7 @@ struct sensor {
 	size_t q_head, q_len;
 	struct chunk *cur;
 	struct item single; /* the item being built when there is no worker */
+	struct agg_pkt single_p;
 };
 
 static void flush_batch(struct sensor *s)
@@ -193,7 +195,7 @@ static bool is_dark(const struct sensor_config *cfg, const struct ip_addr *dst)
 
 /* --- the counting stage ------------------------------------------------------------------ */
 
-static int core_frame(struct sensor *s, const struct item *it)
+static int core_frame(struct sensor *s, const struct item *it, const struct agg_pkt *p)
 {
 	int64_t sec = (int64_t)(it->ts_usec / 1000000u);
 	int rc = 0;
@@ -218,7 +220,7 @@ static int core_frame(struct sensor *s, const struct item *it)
 	default:
 		if (sec < s->start)
 			aggregate_ts_backwards(s->agg);
-		s->batch[s->nb] = it->p;
+		s->batch[s->nb] = *p;
 		s->totals.packets++;
 		if (++s->nb == AGGREGATE_BATCH)
 			flush_batch(s);
@@ -268,13 +270,13 @@ static int core_finish(struct sensor *s, uint64_t now_usec, bool live)
 	return close_interval(s, s->end, s->partial, 1);
 }
 
-static int core_item(struct sensor *s, const struct item *it)
+static int core_item(struct sensor *s, const struct item *it, const struct agg_pkt *p)
 {
 	switch (it->kind) {
 	case IT_PKT:
 	case IT_UNDECODED:
 	case IT_NOT_DARK:
-		return core_frame(s, it);
+		return core_frame(s, it, p);
 	case IT_START_LIVE:
 		core_start_live(s, it->ts_usec);
 		return 0;
@@ -310,12 +312,30 @@ static void *worker_main(void *arg)
 		s->q_len--;
 		(void)pthread_mutex_unlock(&s->mu);
 
-		for (size_t i = 0; i < c->n; i++) {
-			int rc = core_item(s, &c->it[i]);
+		for (size_t i = 0; i < c->n;) {
+			size_t j = i;
+			/* a run of packets inside the open interval goes to the tables in place */
+			while (s->open && j < c->n && c->it[j].kind == IT_PKT &&
+			       (int64_t)(c->it[j].ts_usec / 1000000u) < s->end) {
+				if ((int64_t)(c->it[j].ts_usec / 1000000u) < s->start)
+					aggregate_ts_backwards(s->agg);
+				j++;
+			}
+			if (j > i) {
+				flush_batch(s);
+				s->captured += j - i;
+				s->totals.frames += j - i;
+				s->totals.packets += j - i;
+				aggregate_packets(s->agg, &c->p[i], j - i);
+				i = j;
+				continue;
+			}
+			int rc = core_item(s, &c->it[i], &c->p[i]);
 			if (rc < 0)
 				s->last_rc = rc;
 			if (c->it[i].kind == IT_FINISH)
 				done = true;
+			i++;
 		}
 		c->n = 0;
 		(void)pthread_mutex_lock(&s->mu);
@@ -339,11 +359,14 @@ static void ship(struct sensor *s)
 	s->cur = NULL;
 }
 
-/* A slot for the next item: in the reader's chunk (threaded) or the single item. */
-static struct item *item_slot(struct sensor *s)
+/* A slot for the next item: in the reader's chunk (threaded) or the single item; its packet
+ * goes in *ret_p. */
+static struct item *item_slot(struct sensor *s, struct agg_pkt **ret_p)
 {
-	if (!s->threaded)
+	if (!s->threaded) {
+		*ret_p = &s->single_p;
 		return &s->single;
+	}
 	if (!s->cur) {
 		(void)pthread_mutex_lock(&s->mu);
 		while (s->n_free == 0)
@@ -351,14 +374,15 @@ static struct item *item_slot(struct sensor *s)
 		s->cur = s->free_list[--s->n_free];
 		(void)pthread_mutex_unlock(&s->mu);
 	}
+	*ret_p = &s->cur->p[s->cur->n];
 	return &s->cur->it[s->cur->n];
 }
 
 /* Commit the item from item_slot: run it now, or queue it (control items go at once). */
-static int item_commit(struct sensor *s, struct item *it)
+static int item_commit(struct sensor *s, struct item *it, const struct agg_pkt *p)
 {
 	if (!s->threaded)
-		return core_item(s, it);
+		return core_item(s, it, p);
 	s->cur->n++;
 	if (s->cur->n == ITEMS_PER_CHUNK || it->kind > IT_NOT_DARK)
 		ship(s);
@@ -398,7 +422,8 @@ int sensor_start_worker(struct sensor *s)
 int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
 		 uint32_t wire_len)
 {
-	struct item *it = item_slot(s);
+	struct agg_pkt *p;
+	struct item *it = item_slot(s, &p);
 	struct packet pkt;
 	struct pkt_verdict v;
 
@@ -414,19 +439,20 @@ int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *dat
 	} else {
 		it->kind = IT_PKT;
 		classify_packet(&pkt, &v);
-		aggregate_pkt_make(&pkt, &v, &it->p);
+		aggregate_pkt_make(&pkt, &v, p);
 	}
-	return item_commit(s, it);
+	return item_commit(s, it, p);
 }
 
 static int control(struct sensor *s, enum item_kind kind, uint64_t ts, uint64_t a, uint64_t b)
 {
-	struct item *it = item_slot(s);
+	struct agg_pkt *p;
+	struct item *it = item_slot(s, &p);
 	it->kind = (uint8_t)kind;
 	it->ts_usec = ts;
 	it->a = a;
 	it->b = b;
-	return item_commit(s, it);
+	return item_commit(s, it, p);
 }
 
 void sensor_start_live(struct sensor *s, uint64_t now_usec)
