@@ -1,10 +1,12 @@
 /* aggregate.c - per-interval statistics (see aggregate.h)
  *
- * Tables are open-addressing arrays with linear probing. A slot belongs to the current interval
- * when its epoch equals the aggregator's; closing an interval increments the epoch instead of
- * clearing memory, so a quiet interval costs nothing however large the tables are. IPv4 keys are
- * stored exactly; IPv6 keys, and the (source, port, destination) triples, are stored as keyed
- * 64-bit fingerprints, whose chance of a collision is below 1e-6 at full tables.
+ * Tables are open-addressing arrays with linear probing. They start small and double, up to the
+ * configured limit, when three quarters full, so memory follows the traffic. In the source and
+ * (source, port) tables a slot belongs to the current interval when its epoch equals the
+ * aggregator's, so closing an interval only increments the epoch. The two key-only sets,
+ * (source, port, destination) and (port, destination), use 8-byte slots and are cleared at the
+ * close. IPv4 keys are stored exactly; IPv6 keys and the triples as keyed 64-bit fingerprints,
+ * whose chance of a collision is below 1e-6 at full tables.
  */
 #include "aggregate.h"
 
@@ -46,6 +48,14 @@ struct kset {
 	uint64_t overflow;
 };
 
+struct kset8 {
+	uint64_t *slots;
+	uint32_t mask;
+	uint32_t used, limit, max_slots;
+	int hashed;
+	uint64_t overflow;
+};
+
 struct src_slot {
 	uint64_t key;
 	uint32_t epoch;
@@ -74,7 +84,8 @@ struct aggregate {
 	uint64_t start_usec;
 
 	struct port_cell *ports;
-	struct kset pairs, triples, port_dsts;
+	struct kset pairs;
+	struct kset8 triples, port_dsts;
 	struct src_slot *src;
 	uint32_t src_mask, src_used, src_limit, src_max_slots;
 	uint64_t src_overflow;
@@ -209,13 +220,109 @@ static inline struct kslot *kset_get(struct kset *s, uint32_t epoch, uint64_t ke
 	}
 }
 
+/* A set of 64-bit keys in 8-byte slots (0 = empty), emptied by clearing at each interval close:
+ * half the memory of a struct kslot table, which matters because these two sets are the
+ * largest and are probed at random for nearly every packet. */
+
+static inline uint64_t kset8_stored(uint64_t key)
+{
+	/* 0 marks an empty slot; the one key that would map onto it is folded onto its
+	 * neighbour, a collision that cannot happen for exact keys (they never reach ~0) */
+	return key == UINT64_MAX ? key : key + 1;
+}
+
+static int kset8_init(struct kset8 *s, uint32_t limit, int hashed)
+{
+	s->max_slots = slots_for(limit);
+	uint32_t n = s->max_slots < TABLE_MIN_SLOTS ? s->max_slots : TABLE_MIN_SLOTS;
+	s->slots = table_alloc(n, sizeof(uint64_t));
+	if (!s->slots)
+		return -ENOMEM;
+	s->mask = n - 1;
+	s->limit = limit;
+	s->hashed = hashed;
+	return 0;
+}
+
+static void kset8_done(struct kset8 *s)
+{
+	table_free(s->slots, (size_t)s->mask + 1, sizeof(uint64_t));
+	s->slots = NULL;
+}
+
+static void kset8_clear(struct kset8 *s)
+{
+	if (s->used)
+		memset(s->slots, 0, ((size_t)s->mask + 1) * sizeof(uint64_t));
+	s->used = 0;
+	s->overflow = 0;
+}
+
+static inline uint32_t kset8_index(const struct kset8 *s, uint64_t stored)
+{
+	uint64_t key = stored == UINT64_MAX ? stored : stored - 1;
+	return (uint32_t)(s->hashed ? hash_u64(key) : key) & s->mask;
+}
+
+static void kset8_grow(struct kset8 *s)
+{
+	uint32_t old_n = s->mask + 1, n = old_n * 2;
+	uint64_t *old = s->slots, *nw = table_alloc(n, sizeof(*nw));
+
+	if (!nw) {
+		s->max_slots = old_n;
+		return;
+	}
+	s->slots = nw;
+	s->mask = n - 1;
+	for (uint32_t i = 0; i < old_n; i++) {
+		if (!old[i])
+			continue;
+		uint32_t j = kset8_index(s, old[i]);
+		while (nw[j])
+			j = (j + 1) & s->mask;
+		nw[j] = old[i];
+	}
+	table_free(old, old_n, sizeof(*old));
+}
+
+/* Insert key (slot hash h). Returns 1 when new, 0 when present, -1 when full (counted). */
+static inline int kset8_add(struct kset8 *s, uint64_t key, uint64_t h)
+{
+	uint64_t k = kset8_stored(key);
+	uint32_t i = (uint32_t)h & s->mask;
+
+	for (;;) {
+		uint64_t e = s->slots[i];
+		if (e == 0) {
+			if (s->used >= s->limit) {
+				s->overflow++;
+				return -1;
+			}
+			if ((uint64_t)(s->used + 1) * 4 > (uint64_t)(s->mask + 1) * 3 &&
+			    s->mask + 1 < s->max_slots) {
+				kset8_grow(s);
+				i = (uint32_t)h & s->mask;
+				continue;
+			}
+			s->slots[i] = k;
+			s->used++;
+			return 1;
+		}
+		if (e == k)
+			return 0;
+		i = (i + 1) & s->mask;
+	}
+}
+
 size_t aggregate_memory_bound(const struct aggregate_params *p)
 {
 	size_t total = sizeof(struct aggregate), x;
 	const uint32_t lim[3] = {p->max_pairs, p->max_triples, p->max_port_dsts};
+	const size_t slot_size[3] = {sizeof(struct kslot), sizeof(uint64_t), sizeof(uint64_t)};
 
 	for (int k = 0; k < 3; k++) {
-		if (!ckd_size_mul(slots_for(lim[k]), sizeof(struct kslot), &x) ||
+		if (!ckd_size_mul(slots_for(lim[k]), slot_size[k], &x) ||
 		    !ckd_size_add(total, x, &total))
 			return SIZE_MAX;
 	}
@@ -269,8 +376,8 @@ struct aggregate *aggregate_new(const struct aggregate_params *p)
 	a->dos = dos_table_new(&p->dos);
 	if (!a->ports || !a->src || (p->max_scanners > 0 && !a->scan) || !a->dos ||
 	    kset_init(&a->pairs, p->max_pairs, 1) < 0 ||
-	    kset_init(&a->triples, p->max_triples, 0) < 0 ||
-	    kset_init(&a->port_dsts, p->max_port_dsts, 1) < 0) {
+	    kset8_init(&a->triples, p->max_triples, 0) < 0 ||
+	    kset8_init(&a->port_dsts, p->max_port_dsts, 1) < 0) {
 		aggregate_free(a);
 		return NULL;
 	}
@@ -285,8 +392,8 @@ void aggregate_free(struct aggregate *a)
 	table_free(a->src, (size_t)a->src_mask + 1, sizeof(struct src_slot));
 	free(a->scan);
 	kset_done(&a->pairs);
-	kset_done(&a->triples);
-	kset_done(&a->port_dsts);
+	kset8_done(&a->triples);
+	kset8_done(&a->port_dsts);
 	dos_table_free(a->dos);
 	free(a);
 }
@@ -518,16 +625,12 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt, const
 		pc->sources++;
 
 	/* distinct destinations per port */
-	is_new = 0;
-	(void)kset_get(&a->port_dsts, a->epoch, k->dk, k->dh, &is_new);
-	if (is_new)
+	if (kset8_add(&a->port_dsts, k->dk, k->dh) == 1)
 		pc->dsts++;
 
 	/* scanners: distinct destinations per (source, port), probes only */
 	if (pkt->cls == CLASS_PROBE && pair) {
-		is_new = 0;
-		(void)kset_get(&a->triples, a->epoch, k->tk, k->tk, &is_new);
-		if (is_new) {
+		if (kset8_add(&a->triples, k->tk, k->tk) == 1) {
 			pair->val++;
 			if (s && ++s->targets == a->p.scan_min_targets && s->scan_idx == 0)
 				scanner_note(a, s, pkt->l4, 0, pair->val, 0);
@@ -828,8 +931,10 @@ int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_reco
 	a->epoch++;
 	a->src_used = 0;
 	a->src_overflow = 0;
-	a->pairs.used = a->triples.used = a->port_dsts.used = 0;
-	a->pairs.overflow = a->triples.overflow = a->port_dsts.overflow = 0;
+	a->pairs.used = 0;
+	a->pairs.overflow = 0;
+	kset8_clear(&a->triples);
+	kset8_clear(&a->port_dsts);
 	a->n_scan = 0;
 	a->scan_overflow = 0;
 	return 0;
