@@ -81,8 +81,6 @@ char *obs_format_time_usec(uint64_t usec, char *buf, size_t size)
 	return buf;
 }
 
-/* Most bytes one record's JSON may take: every TCP and UDP port listed is about 10 MB. */
-#define OBS_JSON_MAX (64u << 20)
 
 static void kv_u64(struct jsonw *w, const char *k, uint64_t v)
 {

@@ -18,6 +18,9 @@
 #define OBS_NAMED_MAX	  32 /* counters in one named-counter list */
 #define OBS_SCANNER_PORTS 16 /* ports listed per scanner (the count of all is kept) */
 #define OBS_DOS_PORTS	  8  /* victim ports listed per attack */
+/* Most bytes one record's JSON may take (obs_record_to_json fails past it). Every TCP and UDP
+ * port listed takes about 10 MB; full scanner and attack lists can add as much again. */
+#define OBS_JSON_MAX (64u << 20)
 
 enum obs_proto { OBS_TCP = 0, OBS_UDP, OBS_ICMP, OBS_ICMP6, OBS_OTHER, OBS_PROTO_MAX };
 enum obs_class { OBS_PROBE = 0, OBS_BACKSCATTER, OBS_CLASS_OTHER, OBS_CLASS_MAX };

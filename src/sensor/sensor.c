@@ -113,7 +113,9 @@ size_t sensor_memory_bound(const struct sensor_config *cfg)
 {
 	struct aggregate_params p;
 	params_from_config(cfg, &p);
-	return aggregate_memory_bound(&p) + sizeof(struct sensor);
+	/* tables, the queue between the threads, and one record's JSON text */
+	return aggregate_memory_bound(&p) + sizeof(struct sensor) +
+	       QUEUE_CHUNKS * sizeof(struct chunk) + OBS_JSON_MAX;
 }
 
 struct sensor *sensor_new(const struct sensor_config *cfg, sensor_emit_fn emit, void *user)
