@@ -81,7 +81,6 @@ char *obs_format_time_usec(uint64_t usec, char *buf, size_t size)
 	return buf;
 }
 
-
 static void kv_u64(struct jsonw *w, const char *k, uint64_t v)
 {
 	jsonw_key(w, k);

@@ -89,7 +89,8 @@ struct obs_record {
 	uint64_t kernel_drops;	   /* pcap_stats ps_drop during the interval */
 	uint64_t if_drops;	   /* pcap_stats ps_ifdrop during the interval */
 	uint64_t ts_backwards;	   /* frames whose time was before the interval (counted in it) */
-	uint64_t icmp_mismatch;	   /* ICMP errors whose quoted source was not the dark address */
+	uint64_t icmp_mismatch;	   /* ICMP errors naming no victim: quoted source not the
+				    * dark address, or too little quoted */
 	struct obs_named decode;   /* frames not decoded, by reason */
 	struct obs_named noise;	   /* packets per noise sign */
 	struct obs_named tools;	   /* packets per tool fingerprint */

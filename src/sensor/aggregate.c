@@ -162,7 +162,8 @@ static inline uint32_t kset_index(const struct kset *s, uint64_t key)
 }
 
 /* Double the table, keeping this interval's entries. On out-of-memory the table stays as it
- * is (and fills up to its load limit, then counts overflow). */
+ * is and its current size becomes its maximum: it fills to three quarters, then counts
+ * overflow. */
 static void kset_grow(struct kset *s, uint32_t epoch)
 {
 	uint32_t old_n = s->mask + 1, n = old_n * 2;
@@ -199,8 +200,13 @@ static inline struct kslot *kset_get(struct kset *s, uint32_t epoch, uint64_t ke
 				s->overflow++;
 				return NULL;
 			}
-			if ((uint64_t)(s->used + 1) * 4 > (uint64_t)(s->mask + 1) * 3 &&
-			    s->mask + 1 < s->max_slots) {
+			if ((uint64_t)(s->used + 1) * 4 > (uint64_t)(s->mask + 1) * 3) {
+				/* past the load factor: grow, or, when the table could not grow,
+				 * refuse (never fill it, which would make probing endless) */
+				if (s->mask + 1 >= s->max_slots) {
+					s->overflow++;
+					return NULL;
+				}
 				kset_grow(s, epoch);
 				i = (uint32_t)h & s->mask;
 				continue;
@@ -299,8 +305,11 @@ static inline int kset8_add(struct kset8 *s, uint64_t key, uint64_t h)
 				s->overflow++;
 				return -1;
 			}
-			if ((uint64_t)(s->used + 1) * 4 > (uint64_t)(s->mask + 1) * 3 &&
-			    s->mask + 1 < s->max_slots) {
+			if ((uint64_t)(s->used + 1) * 4 > (uint64_t)(s->mask + 1) * 3) {
+				if (s->mask + 1 >= s->max_slots) {
+					s->overflow++;
+					return -1;
+				}
 				kset8_grow(s);
 				i = (uint32_t)h & s->mask;
 				continue;
@@ -504,8 +513,11 @@ static inline struct src_slot *source_get(struct aggregate *a, const struct ip_a
 				a->src_overflow++;
 				return NULL;
 			}
-			if ((uint64_t)(a->src_used + 1) * 4 > (uint64_t)(a->src_mask + 1) * 3 &&
-			    a->src_mask + 1 < a->src_max_slots) {
+			if ((uint64_t)(a->src_used + 1) * 4 > (uint64_t)(a->src_mask + 1) * 3) {
+				if (a->src_mask + 1 >= a->src_max_slots) {
+					a->src_overflow++;
+					return NULL;
+				}
 				source_grow(a);
 				i = (uint32_t)h & a->src_mask;
 				continue;

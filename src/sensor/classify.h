@@ -47,7 +47,8 @@ struct pkt_verdict {
 	uint8_t tools;	/* FP_* bits */
 	/* For backscatter: who is under attack. For TCP/UDP and ICMP replies the outer source;
 	 * for ICMP errors the destination of the quoted packet. victim_ok false when an ICMP
-	 * error's quoted source is not the dark address it was sent to (Corsaro's "mismatch"). */
+	 * error's quoted source is not the dark address it was sent to (Corsaro's "mismatch"),
+	 * or when the error quotes too little to name anyone. */
 	uint8_t victim_ok;
 	struct ip_addr victim;
 	uint16_t victim_port; /* the victim's port (TCP/UDP source port, or quoted dst port) */

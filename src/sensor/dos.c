@@ -238,9 +238,14 @@ int dos_table_add(struct dos_table *t, const struct ip_addr *victim, uint8_t pro
 		   ts_usec - v->last_usec >= (uint64_t)t->p.timeout_s * 1000000u) {
 		/* Idle past the timeout before an interval close noticed: the old vector
 		 * ended. If it was an attack it is kept to be reported, as ended, at the next
-		 * close (the list has room for every vector); then a new vector starts. */
-		if (vector_is_attack(t, v) && t->n_ended < t->p.max_vectors)
-			vector_report(v, 0, &t->ended[t->n_ended++]);
+		 * close (room for max_vectors of them, past that counted as overflow); then a
+		 * new vector starts. */
+		if (vector_is_attack(t, v)) {
+			if (t->n_ended < t->p.max_vectors)
+				vector_report(v, 0, &t->ended[t->n_ended++]);
+			else
+				t->overflow++;
+		}
 		vector_reset(v, victim, proto, ts_usec, slide);
 	}
 

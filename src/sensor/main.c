@@ -330,7 +330,9 @@ int main(int argc, char **argv)
 	/* Each interval builds a record and its JSON text, megabytes for a busy sensor; keep
 	 * such blocks in the heap for the next interval instead of mapping fresh zeroed pages
 	 * every time. */
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): no threads yet */
 	(void)mallopt(M_MMAP_THRESHOLD, 64 << 20);
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): no threads yet */
 	(void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	/* first pass: language and config file, which the other options override */
 	opterr = 0;

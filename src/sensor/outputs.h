@@ -2,8 +2,9 @@
  *
  * main opens every output the config enables (outputs_open), hands each closed interval to all
  * of them (outputs_write, which produces the JSON once), reopens files on SIGHUP
- * (outputs_reopen) and closes them at exit (outputs_close). All four run on the pipeline
- * thread. output_table lists every output the sensor has.
+ * (outputs_reopen) and closes them at exit (outputs_close). Open and close run on the main
+ * thread; write and reopen on the counting thread (sensor.c), never at the same time as each
+ * other. output_table lists every output the sensor has.
  */
 #ifndef KEIKAI_OUTPUTS_H
 #define KEIKAI_OUTPUTS_H
