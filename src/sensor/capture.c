@@ -290,6 +290,15 @@ static int run_live(struct capture *c, struct sensor *s)
 		read_stats(c, s);
 		(void)sensor_tick(s, now_usec());
 	}
+	/* Stopping: the kernel hands a ring block to us only when it is full or its timeout
+	 * (200 ms) has passed, so packets that arrived just before the signal may still sit in
+	 * one. Wait out the timeout once and take them, so that the last interval is whole. */
+	for (int round = 0; round < 2 && c->status == 0; round++) {
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		(void)poll(&pfd, 1, 250);
+		if (pcap_dispatch(c->pc, -1, on_packet, (u_char *)c) == PCAP_ERROR)
+			break;
+	}
 	read_stats(c, s);
 	(void)sensor_finish(s, now_usec(), true);
 	return c->status;

@@ -149,3 +149,20 @@ check "30 sources on 23/tcp" \
 check "quiet intervals are still reported while live" \
 	test "$(jq -s 'length' "$TMP/all.jsonl")" -ge 2
 check "no capture errors" test ! -s "$TMP/live.err"
+
+# SIGTERM right after the last packet: packets still in the kernel's ring block are taken
+ip netns exec "$NS_B" "$SENSOR" -i kktb$$ -I 300 -s quick -d 203.0.113.0/24 \
+	-o "$TMP/quick.jsonl" 2>"$TMP/quick.err" &
+SPID=$!
+# ready when its packet socket shows in the namespace (/proc/net/packet: a header, then one
+# line per socket); the ring is set up by then
+for _ in $(seq 1 100); do
+	[ "$(ip netns exec "$NS_B" sh -c 'wc -l </proc/net/packet')" -ge 2 ] && break
+	sleep 0.1
+done
+ip netns exec "$NS_A" tcpreplay -q -i kkta$$ "$TMP/live.pcap" >/dev/null 2>&1
+kill -TERM "$SPID"
+wait "$SPID"
+SPID=
+check "SIGTERM just after the traffic: all 300 packets in the last record" \
+	test "$(jq -s '[.[].totals.packets] | add' "$TMP/quick.jsonl")" = 300
