@@ -65,7 +65,8 @@ struct src_slot {
 	uint32_t scan_idx; /* scanner entry + 1, 0 = none */
 	uint8_t addr[16];
 	uint8_t family;
-	uint8_t pad[3];
+	uint8_t scan_refused; /* a scanner the full scanner list could not take */
+	uint8_t pad[2];
 	uint32_t targets; /* distinct (destination, port) pairs probed */
 };
 
@@ -546,7 +547,10 @@ static void scanner_note(struct aggregate *a, struct src_slot *s, uint8_t proto,
 		if (!crossed && s->targets < a->p.scan_min_targets)
 			return;
 		if (a->n_scan >= a->p.max_scanners) {
-			a->scan_overflow++;
+			/* count each refused source once, not each of its later probes */
+			if (!s->scan_refused)
+				a->scan_overflow++;
+			s->scan_refused = 1;
 			return;
 		}
 		e = &a->scan[a->n_scan++];

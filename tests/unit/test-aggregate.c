@@ -205,12 +205,36 @@ static void test_bounded_tables(void **state)
 	assert_null(aggregate_new(&p));
 }
 
+static void test_scanner_list_full(void **state)
+{
+	struct aggregate_params p = params();
+	struct obs_record r;
+	uint64_t v = 0;
+	(void)state;
+
+	p.max_scanners = 1;
+	struct aggregate *a = aggregate_new(&p);
+	assert_non_null(a);
+	aggregate_begin(a, T0, T0 + 300);
+	/* two sources scan 40 addresses each: one fits, the other is counted once, not per probe */
+	for (uint32_t src = 0; src < 2; src++)
+		for (uint32_t i = 0; i < 40; i++)
+			feed_tcp(a, 0x2d000100u + src, 0xcb007100u + i, 23, 0x02, usec(T0 + 1));
+	assert_int_equal(aggregate_close(a, T0 + 300, 0, &r), 0);
+	assert_int_equal(r.n_scanners, 1);
+	assert_non_null(named(&r.overflow, "scanners", &v));
+	assert_int_equal(v, 1);
+	obs_record_done(&r);
+	aggregate_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_ports_and_scanner_threshold),
 	    cmocka_unit_test(test_many_ports_scanner),
 	    cmocka_unit_test(test_bounded_tables),
+	    cmocka_unit_test(test_scanner_list_full),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
