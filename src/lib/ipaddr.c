@@ -39,6 +39,13 @@ bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b)
 	return a->family == b->family && memcmp(a->a, b->a, sizeof(a->a)) == 0;
 }
 
+int ip_addr_cmp(const struct ip_addr *a, const struct ip_addr *b)
+{
+	if (a->family != b->family)
+		return a->family < b->family ? -1 : 1;
+	return memcmp(a->a, b->a, sizeof(a->a));
+}
+
 char *ip_addr_format(const struct ip_addr *a, char *buf, size_t size)
 {
 	if (size == 0)

@@ -30,6 +30,8 @@ void ip_addr_set6(struct ip_addr *ret, const uint8_t b[16]);
 /* The IPv4 address as a host-order value; 0 for IPv6. */
 uint32_t ip_addr_v4(const struct ip_addr *a);
 bool ip_addr_equal(const struct ip_addr *a, const struct ip_addr *b);
+/* Order: IPv4 before IPv6, then by address bytes. <0, 0 or >0 like memcmp. */
+int ip_addr_cmp(const struct ip_addr *a, const struct ip_addr *b);
 
 /* Format into buf (at least IP_ADDR_STRLEN bytes); returns buf. */
 char *ip_addr_format(const struct ip_addr *a, char *buf, size_t size);

@@ -726,32 +726,30 @@ static int port_cmp(const void *x, const void *y)
 	return p->port < q->port ? -1 : p->port > q->port;
 }
 
+/* Most packets first, then by address: a total order, so lists do not depend on table layout. */
+static int rank_cmp(uint64_t pa, const struct ip_addr *a, uint64_t pb, const struct ip_addr *b)
+{
+	if (pa != pb)
+		return pa < pb ? 1 : -1;
+	return ip_addr_cmp(a, b);
+}
+
 static int top_cmp(const void *x, const void *y)
 {
 	const struct obs_top_source *p = x, *q = y;
-	if (p->packets != q->packets)
-		return p->packets < q->packets ? 1 : -1;
-	if (p->src.family != q->src.family)
-		return p->src.family < q->src.family ? -1 : 1;
-	return memcmp(p->src.a, q->src.a, 16);
+	return rank_cmp(p->packets, &p->src, q->packets, &q->src);
 }
 
 static int scanner_cmp(const void *x, const void *y)
 {
 	const struct obs_scanner *p = x, *q = y;
-	if (p->packets != q->packets)
-		return p->packets < q->packets ? 1 : -1;
-	if (p->src.family != q->src.family)
-		return p->src.family < q->src.family ? -1 : 1;
-	return memcmp(p->src.a, q->src.a, 16);
+	return rank_cmp(p->packets, &p->src, q->packets, &q->src);
 }
 
 static int dos_cmp(const void *x, const void *y)
 {
 	const struct obs_dos *p = x, *q = y;
-	if (p->packets != q->packets)
-		return p->packets < q->packets ? 1 : -1;
-	return memcmp(p->victim.a, q->victim.a, 16);
+	return rank_cmp(p->packets, &p->victim, q->packets, &q->victim);
 }
 
 static void slot_addr(const struct src_slot *s, struct ip_addr *ret)

@@ -37,6 +37,7 @@
 #include "config.h"
 #include "outputs.h"
 #include "spool.h"
+#include "../lib/fileio.h"
 #include "../lib/banned.h"
 
 #define API_PATH	    "/api/v1/obs/intervals"
@@ -386,17 +387,13 @@ static int read_token(const char *path, char **ret_header)
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
 	if (fd < 0)
 		return -errno;
-	while (got < sizeof(buf) - 1) {
-		ssize_t k = read(fd, buf + got, sizeof(buf) - 1 - got);
+	{
+		ssize_t k = fileio_read_full(fd, buf, sizeof(buf) - 1);
 		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
+			r = (int)k;
 			goto out;
 		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
+		got = (size_t)k;
 	}
 	if (got > TOKEN_MAX) {
 		r = -EFBIG;

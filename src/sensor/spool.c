@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "../lib/ckd.h"
+#include "../lib/fileio.h"
 #include "../lib/banned.h"
 
 #define START_DIGITS	20
@@ -388,17 +389,13 @@ int spool_read(struct spool *sp, const char *name, char **ret_data, size_t *ret_
 	}
 	/* Record files are never written after the rename, so st_size is their length; stop
 	 * there even if something else appends. */
-	while (got < size) {
-		ssize_t k = read(fd, buf + got, size - got);
+	{
+		ssize_t k = fileio_read_full(fd, buf, size);
 		if (k < 0) {
-			if (errno == EINTR)
-				continue;
-			r = -errno;
+			r = (int)k;
 			goto out;
 		}
-		if (k == 0)
-			break;
-		got += (size_t)k;
+		got = (size_t)k;
 	}
 	buf[got] = '\0';
 	*ret_data = buf;

@@ -25,6 +25,13 @@ static void test_parse_format(void **state)
 	assert_int_equal(ip_addr_parse("203.0.113.256", &a), -EINVAL);
 	assert_int_equal(ip_addr_parse("", &a), -EINVAL);
 	assert_int_equal(ip_addr_parse("1.2.3", &a), -EINVAL);
+	struct ip_addr b, c;
+	assert_int_equal(ip_addr_parse("10.0.0.1", &b), 0);
+	assert_int_equal(ip_addr_parse("10.0.0.2", &c), 0);
+	assert_true(ip_addr_cmp(&b, &c) < 0);
+	assert_true(ip_addr_cmp(&c, &b) > 0);
+	assert_int_equal(ip_addr_cmp(&b, &b), 0);
+	assert_true(ip_addr_cmp(&c, &a) < 0); /* IPv4 before IPv6 */
 }
 
 static void test_prefix(void **state)
