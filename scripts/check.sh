@@ -103,7 +103,7 @@ step build-tsan setup build-check/tsan clang -Db_sanitize=thread -Db_lundef=fals
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 for t in tests/integration/test-*.sh; do
 	[ -f "$t" ] || continue
-	tap "tsan/$(basename "$t" .sh)" env KEIKAI_SENSOR="$ROOT/build-check/tsan/src/sensor/keikai-sensor" KEIKAI_SANITIZED=1 bash "$t"
+	tap "tsan/$(basename "$t" .sh)" env KEIKAI_SENSOR="$ROOT/build-check/tsan/src/sensor/keikai-sensor" KEIKAI_GEN="$ROOT/build-check/tsan/tools/keikai-gen" KEIKAI_SANITIZED=1 bash "$t"
 done
 unset TSAN_OPTIONS
 
