@@ -61,9 +61,8 @@ struct sensor {
 	int64_t start, end; /* of the interval in progress */
 	uint64_t captured;  /* frames in the interval in progress */
 	struct sensor_totals totals;
-	size_t nb; /* decoded packets waiting in the batch */
-	struct agg_pkt batch[AGGREGATE_BATCH];
 	int last_rc;
+	struct chunk *local; /* where items collect when there is no worker */
 
 	/* the worker and its queue; all below is guarded by mu except cur, which only the
 	 * reader touches */
@@ -77,17 +76,7 @@ struct sensor {
 	struct chunk *queue[QUEUE_CHUNKS];
 	size_t q_head, q_len;
 	struct chunk *cur;
-	struct item single; /* the item being built when there is no worker */
-	struct agg_pkt single_p;
 };
-
-static void flush_batch(struct sensor *s)
-{
-	if (s->nb) {
-		aggregate_packets(s->agg, s->batch, s->nb);
-		s->nb = 0;
-	}
-}
 
 static void params_from_config(const struct sensor_config *cfg, struct aggregate_params *p)
 {
@@ -113,9 +102,9 @@ size_t sensor_memory_bound(const struct sensor_config *cfg)
 {
 	struct aggregate_params p;
 	params_from_config(cfg, &p);
-	/* tables, the queue between the threads, and one record's JSON text */
+	/* tables, the queue between the threads (and the local chunk), one record's JSON text */
 	return aggregate_memory_bound(&p) + sizeof(struct sensor) +
-	       QUEUE_CHUNKS * sizeof(struct chunk) + OBS_JSON_MAX;
+	       (QUEUE_CHUNKS + 1) * sizeof(struct chunk) + OBS_JSON_MAX;
 }
 
 struct sensor *sensor_new(const struct sensor_config *cfg, sensor_emit_fn emit, void *user)
@@ -130,7 +119,10 @@ struct sensor *sensor_new(const struct sensor_config *cfg, sensor_emit_fn emit, 
 	s->emit = emit;
 	s->user = user;
 	s->agg = aggregate_new(&p);
-	if (!s->agg) {
+	s->local = calloc(1, sizeof(*s->local));
+	if (!s->agg || !s->local) {
+		aggregate_free(s->agg);
+		free(s->local);
 		free(s);
 		return NULL;
 	}
@@ -144,6 +136,7 @@ void sensor_free(struct sensor *s)
 	if (s->threaded)
 		(void)sensor_finish(s, 0, false);
 	aggregate_free(s->agg);
+	free(s->local);
 	free(s);
 }
 
@@ -167,7 +160,6 @@ static int close_interval(struct sensor *s, int64_t end, bool partial, int final
 	struct obs_record rec;
 	int rc;
 
-	flush_batch(s);
 	s->open = false;
 	if (aggregate_close(s->agg, end, final, &rec) < 0) {
 		s->totals.emit_errors++;
@@ -220,12 +212,11 @@ static int core_frame(struct sensor *s, const struct item *it, const struct agg_
 		aggregate_not_dark(s->agg);
 		break;
 	default:
+		/* the first packet of an interval; the rest come in runs (process_chunk) */
 		if (sec < s->start)
 			aggregate_ts_backwards(s->agg);
-		s->batch[s->nb] = *p;
 		s->totals.packets++;
-		if (++s->nb == AGGREGATE_BATCH)
-			flush_batch(s);
+		aggregate_packets(s->agg, p, 1);
 		break;
 	}
 	return rc;
@@ -300,6 +291,42 @@ static int core_item(struct sensor *s, const struct item *it, const struct agg_p
 
 /* --- the queue between the stages --------------------------------------------------------- */
 
+/* Run every item of a chunk through the counting stage and empty it. Returns the last emit
+ * error (or 0); *ret_done is set when the chunk held the finish item. */
+static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
+{
+	int last = 0;
+
+	for (size_t i = 0; i < c->n;) {
+		size_t j = i;
+		/* a run of packets inside the open interval goes to the tables in place */
+		while (s->open && j < c->n && c->it[j].kind == IT_PKT &&
+		       (int64_t)(c->it[j].ts_usec / 1000000u) < s->end) {
+			if ((int64_t)(c->it[j].ts_usec / 1000000u) < s->start)
+				aggregate_ts_backwards(s->agg);
+			j++;
+		}
+		if (j > i) {
+			s->captured += j - i;
+			s->totals.frames += j - i;
+			s->totals.packets += j - i;
+			aggregate_packets(s->agg, &c->p[i], j - i);
+			i = j;
+			continue;
+		}
+		int rc = core_item(s, &c->it[i], &c->p[i]);
+		if (rc < 0)
+			last = rc;
+		if (c->it[i].kind == IT_FINISH)
+			*ret_done = true;
+		i++;
+	}
+	c->n = 0;
+	if (last < 0)
+		s->last_rc = last;
+	return last;
+}
+
 static void *worker_main(void *arg)
 {
 	struct sensor *s = arg;
@@ -314,32 +341,7 @@ static void *worker_main(void *arg)
 		s->q_len--;
 		(void)pthread_mutex_unlock(&s->mu);
 
-		for (size_t i = 0; i < c->n;) {
-			size_t j = i;
-			/* a run of packets inside the open interval goes to the tables in place */
-			while (s->open && j < c->n && c->it[j].kind == IT_PKT &&
-			       (int64_t)(c->it[j].ts_usec / 1000000u) < s->end) {
-				if ((int64_t)(c->it[j].ts_usec / 1000000u) < s->start)
-					aggregate_ts_backwards(s->agg);
-				j++;
-			}
-			if (j > i) {
-				flush_batch(s);
-				s->captured += j - i;
-				s->totals.frames += j - i;
-				s->totals.packets += j - i;
-				aggregate_packets(s->agg, &c->p[i], j - i);
-				i = j;
-				continue;
-			}
-			int rc = core_item(s, &c->it[i], &c->p[i]);
-			if (rc < 0)
-				s->last_rc = rc;
-			if (c->it[i].kind == IT_FINISH)
-				done = true;
-			i++;
-		}
-		c->n = 0;
+		(void)process_chunk(s, c, &done);
 		(void)pthread_mutex_lock(&s->mu);
 		s->free_list[s->n_free++] = c;
 		(void)pthread_cond_signal(&s->cond_free);
@@ -361,13 +363,13 @@ static void ship(struct sensor *s)
 	s->cur = NULL;
 }
 
-/* A slot for the next item: in the reader's chunk (threaded) or the single item; its packet
+/* A slot for the next item, in the reader's chunk (threaded) or the local one; its packet
  * goes in *ret_p. */
 static struct item *item_slot(struct sensor *s, struct agg_pkt **ret_p)
 {
 	if (!s->threaded) {
-		*ret_p = &s->single_p;
-		return &s->single;
+		*ret_p = &s->local->p[s->local->n];
+		return &s->local->it[s->local->n];
 	}
 	if (!s->cur) {
 		(void)pthread_mutex_lock(&s->mu);
@@ -380,23 +382,32 @@ static struct item *item_slot(struct sensor *s, struct agg_pkt **ret_p)
 	return &s->cur->it[s->cur->n];
 }
 
-/* Commit the item from item_slot: run it now, or queue it (control items go at once). */
-static int item_commit(struct sensor *s, struct item *it, const struct agg_pkt *p)
+/* Commit the item from item_slot. A full chunk, or one ending in a control item, is queued
+ * for the worker, or without a worker counted at once (returning the emit error, if any). */
+static int item_commit(struct sensor *s, const struct item *it)
 {
-	if (!s->threaded)
-		return core_item(s, it, p);
-	s->cur->n++;
-	if (s->cur->n == ITEMS_PER_CHUNK || it->kind > IT_NOT_DARK)
+	struct chunk *c = s->threaded ? s->cur : s->local;
+	bool done = false;
+
+	c->n++;
+	if (c->n < ITEMS_PER_CHUNK && it->kind <= IT_NOT_DARK)
+		return 0;
+	if (s->threaded) {
 		ship(s);
-	return 0;
+		return 0;
+	}
+	return process_chunk(s, c, &done);
 }
 
 int sensor_start_worker(struct sensor *s)
 {
 	int rc;
 
+	bool done = false;
+
 	if (s->threaded)
 		return 0;
+	(void)process_chunk(s, s->local, &done); /* what was fed before, first */
 	ALLOC_ARRAY(s->chunks, QUEUE_CHUNKS);
 	if (!s->chunks)
 		return -ENOMEM;
@@ -443,7 +454,7 @@ int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *dat
 		classify_packet(&pkt, &v);
 		aggregate_pkt_make(&pkt, &v, p);
 	}
-	return item_commit(s, it, p);
+	return item_commit(s, it);
 }
 
 static int control(struct sensor *s, enum item_kind kind, uint64_t ts, uint64_t a, uint64_t b)
@@ -454,7 +465,7 @@ static int control(struct sensor *s, enum item_kind kind, uint64_t ts, uint64_t 
 	it->ts_usec = ts;
 	it->a = a;
 	it->b = b;
-	return item_commit(s, it, p);
+	return item_commit(s, it);
 }
 
 void sensor_start_live(struct sensor *s, uint64_t now_usec)
