@@ -52,6 +52,13 @@ const char *decode_result_name(enum decode_result r)
 	return result_names[r];
 }
 
+/* Raw IP: DLT_RAW is 12 or 14 depending on the platform that wrote the file, and the file
+ * format's LINKTYPE_RAW is 101; libpcap usually maps them, but accept all three. */
+static int is_raw_ip(int dlt)
+{
+	return dlt == DLT_RAW || dlt == 101 || dlt == 12 || dlt == 14;
+}
+
 int decode_linktype_supported(int dlt)
 {
 	switch (dlt) {
@@ -65,8 +72,7 @@ int decode_linktype_supported(int dlt)
 	case DLT_LOOP:
 		return 1;
 	default:
-		/* LINKTYPE_RAW (101) is mapped to DLT_RAW by libpcap; accept both. */
-		return dlt == 101 || dlt == 12 || dlt == 14;
+		return is_raw_ip(dlt);
 	}
 }
 
@@ -143,7 +149,7 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, size_t caplen, st
 	case DLT_IPV6:
 		return decode_ipv6(c, ret);
 	default:
-		if (dlt == DLT_RAW || dlt == 101 || dlt == 12 || dlt == 14)
+		if (is_raw_ip(dlt))
 			return decode_ip(c, ret);
 		return DECODE_UNKNOWN_LINKTYPE;
 	}
