@@ -35,15 +35,6 @@ NS_A=kk-bench-a
 NS_B=kk-bench-b
 IF_A=kkbench0
 IF_B=kkbench1
-OUT=$ROOT/bench/out
-if [ $((PACKETS % 1000000)) -eq 0 ]; then
-	NAME=bench-$((PACKETS / 1000000))m
-else
-	NAME=bench-$PACKETS
-fi
-PCAP=$OUT/$NAME.pcap
-GEN=$ROOT/$BUILD/tools/keikai-gen
-SENSOR=$ROOT/$BUILD/src/sensor/keikai-sensor
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "sensor-live: $*"; exit 1; }
@@ -54,6 +45,8 @@ for tool in ip tcpreplay meson ninja; do
 done
 
 tmp=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 sensor_pid=''
 replay_pid=''
 
@@ -74,22 +67,11 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # --- build and capture ------------------------------------------------------------------------
-if [ ! -f "$BUILD/build.ninja" ]; then
-	meson setup "$BUILD" --buildtype=release -Db_lto=true >"$tmp/setup.log" 2>&1 ||
-		{ cat "$tmp/setup.log" >&2; die "meson setup $BUILD failed"; }
-fi
-# the build a production sensor uses: optimised, link-time optimisation across the decoders
-meson configure "$BUILD" -Dbuildtype=release -Db_lto=true >/dev/null
+bench_setup
 ninja -C "$BUILD" tools/keikai-gen src/sensor/keikai-sensor >"$tmp/build.log" 2>&1 ||
 	{ tail -n 30 "$tmp/build.log" >&2; die "the sensor or the generator does not build"; }
 
-mkdir -p "$OUT"
-if [ ! -s "$PCAP" ] || [ "${REGEN:-0}" = 1 ]; then
-	say "sensor-live: generating $PCAP ($PACKETS packets, $SOURCES sources)"
-	"$GEN" --scenario bench --packets "$PACKETS" --sources "$SOURCES" \
-		-o "$PCAP.tmp" -t "$OUT/$NAME.json" || die "keikai-gen failed"
-	mv "$PCAP.tmp" "$PCAP"
-fi
+bench_capture sensor-live
 cat "$PCAP" >/dev/null # page cache
 
 # --- namespaces -------------------------------------------------------------------------------

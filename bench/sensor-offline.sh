@@ -23,20 +23,13 @@ BUILD=${BUILD:-build-bench}
 PACKETS=${PACKETS:-10000000}
 SOURCES=${SOURCES:-1200000}
 RUNS=${RUNS:-3}
-OUT=$ROOT/bench/out
-if [ $((PACKETS % 1000000)) -eq 0 ]; then
-	NAME=bench-$((PACKETS / 1000000))m
-else
-	NAME=bench-$PACKETS
-fi
-PCAP=$OUT/$NAME.pcap
-GEN=$ROOT/$BUILD/tools/keikai-gen
-SENSOR=$ROOT/$BUILD/src/sensor/keikai-sensor
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "sensor-offline: $*"; exit 1; }
 
 tmp=$(mktemp -d)
+# shellcheck source=bench/lib.sh
+. "$ROOT/bench/lib.sh"
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 # --- tools ----------------------------------------------------------------------------------
@@ -53,12 +46,7 @@ command -v ninja >/dev/null || die "ninja is missing"
 CC=${CC:-cc}
 
 # --- 1. build ---------------------------------------------------------------------------------
-if [ ! -f "$BUILD/build.ninja" ]; then
-	meson setup "$BUILD" --buildtype=release -Db_lto=true >"$tmp/setup.log" 2>&1 ||
-		{ cat "$tmp/setup.log" >&2; die "meson setup $BUILD failed"; }
-fi
-# the build a production sensor uses: optimised, link-time optimisation across the decoders
-meson configure "$BUILD" -Dbuildtype=release -Db_lto=true >/dev/null
+bench_setup
 sensor_ok=1
 if ! ninja -C "$BUILD" >"$tmp/build.log" 2>&1; then
 	say "sensor-offline: the full build failed; building only what the benchmark needs"
@@ -71,13 +59,7 @@ fi
 	die "bench/bare-loop.c does not build"
 
 # --- 2. the capture -------------------------------------------------------------------------
-mkdir -p "$OUT"
-if [ ! -s "$PCAP" ] || [ "${REGEN:-0}" = 1 ]; then
-	say "sensor-offline: generating $PCAP ($PACKETS packets, $SOURCES sources)"
-	"$GEN" --scenario bench --packets "$PACKETS" --sources "$SOURCES" \
-		-o "$PCAP.tmp" -t "$OUT/$NAME.json" || die "keikai-gen failed"
-	mv "$PCAP.tmp" "$PCAP"
-fi
+bench_capture sensor-offline
 size_mib=$(($(stat -c %s "$PCAP") / 1048576))
 
 # --- 3. measure -----------------------------------------------------------------------------
