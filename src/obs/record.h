@@ -122,6 +122,30 @@ char *obs_record_to_json(const struct obs_record *r, size_t *ret_len);
 char *obs_format_time_usec(uint64_t usec, char *buf, size_t size);
 char *obs_format_time(int64_t sec, char *buf, size_t size);
 
+/* Limits of obs_record_from_json() beyond those of the format itself. */
+#define OBS_PARSE_MAX_PORTS 200000 /* ports[] entries */
+#define OBS_PARSE_MAX_LIST  100000 /* scanners[] and dos[] entries */
+#define OBS_PARSE_MAX_DEPTH 32	   /* JSON nesting (a record needs 4) */
+
+/* Why obs_record_from_json() refused a text. code is stable and machine-readable:
+ * "bad_json" (not JSON, not an object, trailing data, duplicate member, too large or too
+ * deep), "bad_record" (JSON, but not a valid record) or "no_memory" (the reader ran out of
+ * memory; not the text's fault). The messages are one line each and name the member. */
+struct obs_parse_error {
+	char code[32];
+	char member[96];      /* JSON-pointer-like path, e.g. "/ports/12/port"; "" if none */
+	char message[256];    /* English */
+	char message_ja[320]; /* Japanese */
+};
+
+/* Parse and validate one record (docs/interval-record.md, "Reading records") from
+ * text[0..len). On success fill *out (the caller frees it with obs_record_done()) and return 0;
+ * on failure return -1, leave *out zeroed and describe the first problem in *err. Never reads
+ * past len; text need not be NUL-terminated. len is at most OBS_JSON_MAX. Named-counter names
+ * point to static storage. Thread-safe (no shared state). */
+int obs_record_from_json(const char *text, size_t len, struct obs_record *out,
+			 struct obs_parse_error *err);
+
 const char *obs_proto_name(unsigned proto);
 const char *obs_class_name(unsigned cls);
 
