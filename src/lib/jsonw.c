@@ -1,6 +1,9 @@
 /* jsonw.c - a fast JSON writer (see jsonw.h) */
 #include "jsonw.h"
 
+#include <math.h>
+#include <stdio.h>
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +180,37 @@ void jsonw_i64(struct jsonw *w, int64_t v)
 		return;
 	}
 	jsonw_u64(w, (uint64_t)v);
+}
+
+void jsonw_double(struct jsonw *w, double v, int decimals)
+{
+	if (!isfinite(v)) {
+		jsonw_null(w);
+		return;
+	}
+	char tmp[400]; /* %f of the largest double is 309 digits */
+	if (decimals < 0)
+		decimals = 0;
+	if (decimals > 9)
+		decimals = 9;
+	int n = snprintf(tmp, sizeof tmp, "%.*f", decimals, v);
+	if (n <= 0 || (size_t)n >= sizeof tmp) {
+		jsonw_null(w);
+		return;
+	}
+	size_t len = (size_t)n;
+	if (memchr(tmp, '.', len)) { /* no trailing zeros, no bare point */
+		while (tmp[len - 1] == '0')
+			len--;
+		if (tmp[len - 1] == '.')
+			len--;
+	}
+	if (len == 2 && tmp[0] == '-' && tmp[1] == '0') { /* -0 */
+		tmp[0] = '0';
+		len = 1;
+	}
+	sep(w);
+	put(w, tmp, len);
 }
 
 void jsonw_bool(struct jsonw *w, bool v)

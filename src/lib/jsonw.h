@@ -36,6 +36,9 @@ void jsonw_key(struct jsonw *w, const char *k);
 void jsonw_str(struct jsonw *w, const char *s);
 void jsonw_u64(struct jsonw *w, uint64_t v);
 void jsonw_i64(struct jsonw *w, int64_t v);
+/* A number with at most decimals (0..9) digits after the point, trailing zeros dropped;
+ * null for NaN and infinities. */
+void jsonw_double(struct jsonw *w, double v, int decimals);
 void jsonw_bool(struct jsonw *w, bool v);
 void jsonw_null(struct jsonw *w);
 

@@ -1,0 +1,456 @@
+/* keikai - command-line administration and batch work beside keikaid
+ *
+ *   keikai [-d DB] org add NAME
+ *   keikai [-d DB] sensor add NAME --org ORG [--region CC] [--location TEXT] [--prefix P]...
+ *   keikai [-d DB] sensor token|enable|disable NAME
+ *   keikai [-d DB] sensor list
+ *   keikai [-d DB] token add NAME --role admin|reader
+ *   keikai [-d DB] token remove NAME
+ *   keikai [-d DB] import [--create-sensors ORG] FILE...   (interval records, JSON lines)
+ *   keikai [-d DB] rollup
+ *
+ * docs/keikai.md and keikai(8) describe every command.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/auth.h"
+#include "../lib/db.h"
+#include "../lib/geo.h"
+#include "../lib/i18n.h"
+#include "../lib/token.h"
+#include "../obs/range.h"
+#include "../obs/record.h"
+#include "../obs/store.h"
+#include "../obs/tag.h"
+#include "keikai-config.h"
+
+#include "../lib/banned.h"
+
+static const char *db_path = "keikai.db";
+
+static void usage(FILE *f)
+{
+	(void)fprintf(
+	    f, "%s",
+	    T("Usage: keikai [-d DB] [--lang en|ja] COMMAND ...\n"
+	      "  org add NAME\n"
+	      "  sensor add NAME --org ORG [--region CC] [--location TEXT] [--prefix P]...\n"
+	      "  sensor token NAME | sensor enable NAME | sensor disable NAME | sensor list\n"
+	      "  token add NAME --role admin|reader | token remove NAME\n"
+	      "  import [--create-sensors ORG] [--tz +09:00] FILE...  (JSON lines; - = stdin)\n"
+	      "  rollup [--tz +09:00]\n"
+	      "Tokens are printed once; only their hashes are kept.\n",
+	      "使い方: keikai [-d DB] [--lang en|ja] コマンド ...\n"
+	      "  org add 名前\n"
+	      "  sensor add 名前 --org 組織 [--region 国コード] [--location 説明] [--prefix P]...\n"
+	      "  sensor token 名前 | sensor enable 名前 | sensor disable 名前 | sensor list\n"
+	      "  token add 名前 --role admin|reader | token remove 名前\n"
+	      "  import [--create-sensors 組織] [--tz +09:00] ファイル...  (JSON lines、- "
+	      "は標準入力)\n"
+	      "  rollup [--tz +09:00]\n"
+	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。\n"));
+}
+
+static struct obs_store *open_store(void)
+{
+	char err[512];
+	struct obs_store *s = obs_store_open(db_path, err, sizeof err);
+	if (!s)
+		(void)fprintf(stderr,
+			      T("keikai: database %s: %s\n", "keikai: データベース %s: %s\n"),
+			      db_path, err);
+	return s;
+}
+
+static int report(struct obs_store *s, int r, const char *what)
+{
+	if (r == 0)
+		return 0;
+	(void)fprintf(stderr, "keikai: %s: %s\n", what, s->ops->errmsg(s));
+	return 1;
+}
+
+static int cmd_org(int argc, char **argv)
+{
+	if (argc != 3 || strcmp(argv[1], "add") != 0) {
+		usage(stderr);
+		return 2;
+	}
+	struct obs_store *s = open_store();
+	if (!s)
+		return 1;
+	int rc = report(s, s->ops->org_add(s, argv[2]), argv[2]);
+	if (rc == 0)
+		(void)printf(T("organisation %s added\n", "組織 %s を追加しました\n"), argv[2]);
+	obs_store_close(s);
+	return rc;
+}
+
+static int cmd_sensor(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	struct obs_store *s = open_store();
+	if (!s)
+		return 1;
+	int rc = 0;
+	char tok[TOKEN_LEN + 1];
+	uint8_t h[TOKEN_HASH_LEN];
+	if (strcmp(argv[1], "list") == 0 && argc == 2) {
+		struct obs_sensor_info *v;
+		size_t n;
+		rc = report(s, s->ops->sensors(s, (int64_t)time(NULL), &v, &n), "list");
+		for (size_t i = 0; rc == 0 && i < n; i++)
+			(void)printf("%s\t%s\t%s\t%s\t%s\t%s\n", v[i].name, v[i].org, v[i].region,
+				     v[i].location, v[i].prefixes,
+				     v[i].enabled ? "enabled" : "disabled");
+		if (rc == 0)
+			free(v);
+	} else if (strcmp(argv[1], "add") == 0 && argc >= 3) {
+		const char *name = argv[2], *org = NULL, *region = "", *loc = "";
+		char prefixes[512] = "";
+		for (int i = 3; i < argc; i++) {
+			if (i + 1 >= argc) {
+				usage(stderr);
+				obs_store_close(s);
+				return 2;
+			}
+			const char *v = argv[i + 1];
+			if (strcmp(argv[i], "--org") == 0)
+				org = v;
+			else if (strcmp(argv[i], "--region") == 0)
+				region = v;
+			else if (strcmp(argv[i], "--location") == 0)
+				loc = v;
+			else if (strcmp(argv[i], "--prefix") == 0) {
+				struct ip_prefix p;
+				size_t l = strlen(prefixes);
+				if (ip_prefix_parse(v, &p) != 0 ||
+				    l + strlen(v) + 2 > sizeof prefixes) {
+					(void)fprintf(stderr,
+						      T("keikai: bad prefix %s\n",
+							"keikai: プレフィックス %s が不正です\n"),
+						      v);
+					obs_store_close(s);
+					return 2;
+				}
+				if (l)
+					prefixes[l++] = ',';
+				memcpy(prefixes + l, v, strlen(v) + 1);
+			} else {
+				usage(stderr);
+				obs_store_close(s);
+				return 2;
+			}
+			i++;
+		}
+		if (!org) {
+			usage(stderr);
+			obs_store_close(s);
+			return 2;
+		}
+		token_new(tok, sizeof tok);
+		token_hash(tok, strlen(tok), h);
+		rc = report(s, s->ops->sensor_add(s, name, org, region, loc, prefixes, h), name);
+		if (rc == 0)
+			(void)printf("%s\n", tok);
+	} else if (strcmp(argv[1], "token") == 0 && argc == 3) {
+		token_new(tok, sizeof tok);
+		token_hash(tok, strlen(tok), h);
+		rc = report(s, s->ops->sensor_set_token(s, argv[2], h), argv[2]);
+		if (rc == 0)
+			(void)printf("%s\n", tok);
+	} else if ((strcmp(argv[1], "enable") == 0 || strcmp(argv[1], "disable") == 0) &&
+		   argc == 3) {
+		rc = report(s, s->ops->sensor_enable(s, argv[2], argv[1][0] == 'e'), argv[2]);
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+	obs_store_close(s);
+	return rc;
+}
+
+static int cmd_token(int argc, char **argv)
+{
+	char err[512];
+	sqlite3 *db;
+	if (argc < 3) {
+		usage(stderr);
+		return 2;
+	}
+	if (db_open(db_path, &db, err, sizeof err) != 0 || auth_migrate(db, err, sizeof err) != 0) {
+		(void)fprintf(stderr, "keikai: %s: %s\n", db_path, err);
+		return 1;
+	}
+	int rc = 0;
+	if (strcmp(argv[1], "add") == 0 && argc == 5 && strcmp(argv[3], "--role") == 0) {
+		enum http_role role;
+		if (auth_role_parse(argv[4], &role) != 0) {
+			usage(stderr);
+			rc = 2;
+		} else {
+			char tok[TOKEN_LEN + 1];
+			uint8_t h[TOKEN_HASH_LEN];
+			token_new(tok, sizeof tok);
+			token_hash(tok, strlen(tok), h);
+			int r = auth_token_add(db, argv[2], role, h, err, sizeof err);
+			if (r != 0) {
+				(void)fprintf(stderr, "keikai: %s: %s\n", argv[2], err);
+				rc = 1;
+			} else {
+				(void)printf("%s\n", tok);
+			}
+		}
+	} else if (strcmp(argv[1], "remove") == 0 && argc == 3) {
+		int r = auth_token_remove(db, argv[2], err, sizeof err);
+		if (r != 0) {
+			(void)fprintf(stderr, "keikai: %s: %s\n", argv[2],
+				      r > 0 ? T("no such token", "そのトークンはありません") : err);
+			rc = 1;
+		}
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
+static const struct obs_retention keep_all = {0, 0, 0};
+
+static int rollup_all(struct obs_store *s, int32_t tz)
+{
+	for (;;) {
+		struct obs_rollup_report rep;
+		if (s->ops->rollup(s, tz, &keep_all, (int64_t)time(NULL), 5000, &rep) != 0)
+			return report(s, -1, "rollup");
+		if (rep.records < 5000)
+			return 0;
+	}
+}
+
+/* Import records from JSON lines: the same reader and store as the HTTP ingest, in group
+ * commits of 500 records. */
+static int import_file(struct obs_store *s, struct geo *g, FILE *f, const char *name,
+		       const char *create_org, uint64_t *stored, uint64_t *dups)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	unsigned long lineno = 0, in_tx = 0;
+	int rc = 0;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			len--;
+		if (len == 0)
+			continue;
+		struct obs_record r;
+		struct obs_parse_error pe;
+		if (obs_record_from_json(line, (size_t)len, &r, &pe) != 0) {
+			(void)fprintf(stderr, "keikai: %s:%lu: %s\n", name, lineno,
+				      i18n_lang() == I18N_JA ? pe.message_ja : pe.message);
+			rc = 1;
+			break;
+		}
+		int64_t sid;
+		int x = s->ops->sensor_id(s, r.sensor, &sid);
+		if (x == 1 && create_org) {
+			uint8_t h[TOKEN_HASH_LEN];
+			char tok[TOKEN_LEN + 1];
+			token_new(tok, sizeof tok);
+			token_hash(tok, strlen(tok), h);
+			if (s->ops->sensor_add(s, r.sensor, create_org, "", "", "", h) == 0)
+				x = s->ops->sensor_id(s, r.sensor, &sid);
+		}
+		if (x != 0) {
+			(void)fprintf(stderr,
+				      T("keikai: %s:%lu: no sensor named %s (add it, or use "
+					"--create-sensors ORG)\n",
+					"keikai: %s:%lu: センサ %s がありません (追加するか "
+					"--create-sensors 組織 を使ってください)\n"),
+				      name, lineno, r.sensor);
+			obs_record_done(&r);
+			rc = 1;
+			break;
+		}
+		struct obs_record_geo tags;
+		if (obs_tag_record(g, &r, &tags) != 0) {
+			obs_record_done(&r);
+			rc = 1;
+			break;
+		}
+		if (in_tx == 0 && s->ops->begin(s) != 0) {
+			obs_tag_free(&tags);
+			obs_record_done(&r);
+			rc = report(s, -1, "begin");
+			break;
+		}
+		enum obs_put_result pr = s->ops->put(s, sid, &r, &tags, (int64_t)time(NULL));
+		obs_tag_free(&tags);
+		obs_record_done(&r);
+		if (pr == OBS_PUT_ERROR) {
+			s->ops->rollback(s);
+			in_tx = 0;
+			rc = report(s, -1, name);
+			break;
+		}
+		*stored += pr == OBS_PUT_STORED;
+		*dups += pr == OBS_PUT_DUPLICATE;
+		if (++in_tx == 500) {
+			if (s->ops->commit(s) != 0) {
+				rc = report(s, -1, "commit");
+				break;
+			}
+			in_tx = 0;
+		}
+	}
+	if (in_tx && rc == 0 && s->ops->commit(s) != 0)
+		rc = report(s, -1, "commit");
+	if (rc != 0)
+		s->ops->rollback(s);
+	free(line);
+	return rc;
+}
+
+static int cmd_import(int argc, char **argv)
+{
+	const char *create_org = NULL;
+	int32_t tz = 9 * 3600;
+	int i = 1;
+	for (; i < argc && strncmp(argv[i], "--", 2) == 0 && argv[i][2]; i++) {
+		if (strcmp(argv[i], "--create-sensors") == 0 && i + 1 < argc) {
+			create_org = argv[++i];
+		} else if (strcmp(argv[i], "--tz") == 0 && i + 1 < argc) {
+			if (range_parse_offset(argv[++i], &tz) != 0) {
+				usage(stderr);
+				return 2;
+			}
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	struct obs_store *s = open_store();
+	if (!s)
+		return 1;
+	if (create_org) {
+		int64_t id;
+		if (s->ops->org_id(s, create_org, &id) == 1 &&
+		    s->ops->org_add(s, create_org) != 0) {
+			obs_store_close(s);
+			return report(s, -1, create_org);
+		}
+	}
+	char err[256];
+	struct geo *g = geo_open(NULL, err, sizeof err);
+	if (!g)
+		(void)fprintf(stderr, "keikai: %s\n", err);
+	uint64_t stored = 0, dups = 0;
+	int rc = 0;
+	for (; i < argc && rc == 0; i++) {
+		FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "re");
+		if (!f) {
+			(void)fprintf(stderr, "keikai: %s: %s\n", argv[i], strerror(errno));
+			rc = 1;
+			break;
+		}
+		rc = import_file(s, g, f, argv[i], create_org, &stored, &dups);
+		if (f != stdin)
+			(void)fclose(f);
+	}
+	if (rc == 0)
+		rc = rollup_all(s, tz);
+	(void)printf(T("%llu records stored, %llu already present\n",
+		       "%llu 件のレコードを保存しました (既存 %llu 件)\n"),
+		     (unsigned long long)stored, (unsigned long long)dups);
+	geo_close(g);
+	obs_store_close(s);
+	return rc;
+}
+
+static int cmd_rollup(int argc, char **argv)
+{
+	int32_t tz = 9 * 3600;
+	if (argc == 3 && strcmp(argv[1], "--tz") == 0) {
+		if (range_parse_offset(argv[2], &tz) != 0) {
+			usage(stderr);
+			return 2;
+		}
+	} else if (argc != 1) {
+		usage(stderr);
+		return 2;
+	}
+	struct obs_store *s = open_store();
+	if (!s)
+		return 1;
+	int rc = rollup_all(s, tz);
+	obs_store_close(s);
+	return rc;
+}
+
+int main(int argc, char **argv)
+{
+	const char *lang = NULL;
+	static const struct option opts[] = {{"db", required_argument, NULL, 'd'},
+					     {"lang", required_argument, NULL, 'L'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"version", no_argument, NULL, 'V'},
+					     {NULL, 0, NULL, 0}};
+	int o;
+	while ((o = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd':
+			db_path = optarg;
+			break;
+		case 'L':
+			lang = optarg;
+			break;
+		case 'h':
+			(void)i18n_init(lang);
+			usage(stdout);
+			return 0;
+		case 'V':
+			(void)printf("keikai %s\n", KEIKAI_VERSION);
+			return 0;
+		default:
+			(void)i18n_init(lang);
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i18n_init(lang) != 0 || token_init() != 0) {
+		(void)fprintf(stderr, "keikai: --lang en or ja\n");
+		return 2;
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	argc -= optind;
+	argv += optind;
+	if (strcmp(argv[0], "org") == 0)
+		return cmd_org(argc, argv);
+	if (strcmp(argv[0], "sensor") == 0)
+		return cmd_sensor(argc, argv);
+	if (strcmp(argv[0], "token") == 0)
+		return cmd_token(argc, argv);
+	if (strcmp(argv[0], "import") == 0)
+		return cmd_import(argc, argv);
+	if (strcmp(argv[0], "rollup") == 0)
+		return cmd_rollup(argc, argv);
+	usage(stderr);
+	return 2;
+}
