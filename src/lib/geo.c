@@ -39,11 +39,13 @@ static void geo_log_nothing(struct loc_ctx *ctx, int priority, const char *file,
 /* e == 0: the file is not a libloc database */
 static void geo_seterr(char *err, size_t errlen, const char *path, int e)
 {
+	char ebuf[128];
+
 	if (!err || errlen == 0)
 		return;
 	if (e)
 		(void)snprintf(err, errlen, T("cannot open '%s': %s", "'%s' を開けません: %s"),
-			       path, strerror(e));
+			       path, strerror_r(e, ebuf, sizeof(ebuf)));
 	else
 		(void)snprintf(err, errlen,
 			       T("cannot read '%s': not a libloc database",

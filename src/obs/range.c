@@ -43,13 +43,11 @@ __attribute__((format(printf, 3, 4))) static int put(char *buf, size_t size, con
 {
 	va_list ap;
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start just above */
 	int n = vsnprintf(buf, size, fmt, ap);
 	va_end(ap);
 	return n;
 }
-
-static const char *const month_en[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-					 "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 /* floor(a / b) for b > 0 */
 static int64_t fdiv(int64_t a, int64_t b)
@@ -148,25 +146,19 @@ const char *range_kind_name(enum range_kind k)
 static void make_quarter(int64_t fy, int q, int32_t off, struct range *r)
 {
 	/* Q1 starts in April of fy, Q4 in January of fy + 1 */
-	int m = 4 + (q - 1) * 3;
-	int64_t y = fy;
-	if (m > 12) {
-		m -= 12;
-		y++;
-	}
-	int m2 = m + 3; /* first month after the quarter */
-	int64_t y2 = y;
-	if (m2 > 12) {
-		m2 -= 12;
-		y2++;
-	}
+	static const int first_month[4] = {4, 7, 10, 1};
+	static const char *const months_en[4] = {"Apr–Jun", "Jul–Sep", "Oct–Dec", "Jan–Mar"};
+	if (q < 1 || q > 4)
+		q = 1; /* callers pass 1-4 */
+	int m = first_month[q - 1];
+	int64_t y = q == 4 ? fy + 1 : fy;
 	memset(r, 0, sizeof(*r));
 	r->kind = RANGE_QUARTER;
 	r->from = local_midnight(y, m, 1, off);
-	r->to = local_midnight(y2, m2, 1, off);
+	r->to = q == 3 ? local_midnight(y + 1, 1, 1, off) : local_midnight(y, m + 3, 1, off);
 	(void)put(r->id, sizeof(r->id), "fy%04lldq%d", (long long)fy, q);
-	(void)put(r->label_en, sizeof(r->label_en), "FY%04lld Q%d (%s–%s %04lld)", (long long)fy, q,
-		  month_en[m - 1], month_en[m + 1], (long long)y);
+	(void)put(r->label_en, sizeof(r->label_en), "FY%04lld Q%d (%s %04lld)", (long long)fy, q,
+		  months_en[q - 1], (long long)y);
 	(void)put(r->label_ja, sizeof(r->label_ja), "%04lld年度 第%d四半期 (%04lld年%d月〜%d月)",
 		  (long long)fy, q, (long long)y, m, m + 2);
 }
@@ -179,9 +171,9 @@ static void make_year(int64_t fy, int32_t off, struct range *r)
 	r->to = local_midnight(fy + 1, 4, 1, off);
 	(void)put(r->id, sizeof(r->id), "fy%04lld", (long long)fy);
 	(void)put(r->label_en, sizeof(r->label_en), "FY%04lld (Apr %04lld–Mar %04lld)",
-		  (long long)fy, (long long)fy, (long long)(fy + 1));
+		  (long long)fy, (long long)fy, (long long)fy + 1);
 	(void)put(r->label_ja, sizeof(r->label_ja), "%04lld年度 (%04lld年4月〜%04lld年3月)",
-		  (long long)fy, (long long)fy, (long long)(fy + 1));
+		  (long long)fy, (long long)fy, (long long)fy + 1);
 }
 
 static void make_last(int days, int64_t now, int32_t off, struct range *r)
@@ -257,7 +249,9 @@ static int64_t digits(const char *s, size_t n)
 
 static char lower(char c)
 {
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+	if (c >= 'A' && c <= 'Z')
+		c = (char)(c + ('a' - 'A'));
+	return c;
 }
 
 /* Returns 0, -EINVAL for an unknown name, -ERANGE for a fiscal year outside 1970-9998. */

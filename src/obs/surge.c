@@ -67,7 +67,7 @@ int surge_check(const double *history, size_t n_hist, double x, const struct sur
 
 	/* rule (a): median and IQR over the days with data among the last H */
 	size_t h = n_hist < p->history_days ? n_hist : p->history_days;
-	const double *hist = history + (n_hist - h);
+	const double *hist = h ? history + (n_hist - h) : NULL;
 	if (!ckd_size_mul(h ? h : 1, sizeof(double), &bytes))
 		return -EINVAL;
 	sorted = malloc(bytes);
@@ -88,7 +88,7 @@ int surge_check(const double *history, size_t n_hist, double x, const struct sur
 	/* rule (b): mean and population SD over the days with data among the last W; two passes,
 	 * so that large equal values give an SD of exactly 0 */
 	size_t w = n_hist < p->window_days ? n_hist : p->window_days;
-	const double *win = history + (n_hist - w);
+	const double *win = w ? history + (n_hist - w) : NULL;
 	size_t m = 0;
 	double sum = 0;
 	for (size_t i = 0; i < w; i++)

@@ -197,12 +197,12 @@ static void test_missing_days(void **state)
 	assert_close(s.mean, 30);
 	assert_true(s.fired);
 	/* and neither is the day's own value */
-	s = check(h, 28, NAN, &p);
+	s = check(h, 28, (double)NAN, &p);
 	assert_false(s.fired);
 	assert_close(s.value, 0);
-	s = check(h, 28, INFINITY, &p);
+	s = check(h, 28, (double)INFINITY, &p);
 	assert_false(s.fired);
-	s = check(h, 28, -INFINITY, &p);
+	s = check(h, 28, -(double)INFINITY, &p);
 	assert_false(s.fired);
 }
 
@@ -271,10 +271,10 @@ static void test_bad_params(void **state)
 	p.k_iqr = -1;
 	assert_int_equal(surge_check(h, 8, 50, &p, &s), -EINVAL);
 	p = defaults();
-	p.k_sd = NAN;
+	p.k_sd = (double)NAN;
 	assert_int_equal(surge_check(h, 8, 50, &p, &s), -EINVAL);
 	p = defaults();
-	p.min_value = INFINITY;
+	p.min_value = (double)INFINITY;
 	assert_int_equal(surge_check(h, 8, 50, &p, &s), -EINVAL);
 	p = defaults();
 	assert_int_equal(surge_check(NULL, 8, 50, &p, &s), -EINVAL);
