@@ -84,7 +84,7 @@ meson_tests unit build-check/gcc
 # 3. golden and integration tests on the real binaries
 for t in tests/golden/run.sh tests/integration/test-*.sh; do
 	[ -f "$t" ] || continue
-	tap "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" env KEIKAI_SENSOR="$SENSOR" KEIKAI_GEN="$GEN" bash "$t"
+	tap "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" env KEIKAI_SENSOR="$SENSOR" KEIKAI_GEN="$GEN" KEIKAI_D="$ROOT/build-check/gcc/src/server/keikaid" KEIKAI_CLI="$ROOT/build-check/gcc/src/cli/keikai" bash "$t"
 done
 
 # 4. everything again under ASan + UBSan (clang)
@@ -94,7 +94,7 @@ step build-asan setup build-check/asan clang -Db_sanitize=address,undefined -Db_
 meson_tests asan build-check/asan
 for t in tests/golden/run.sh tests/integration/test-*.sh; do
 	[ -f "$t" ] || continue
-	tap "asan/$(basename "$t" .sh)" env KEIKAI_SENSOR="$ROOT/build-check/asan/src/sensor/keikai-sensor" KEIKAI_GEN="$ROOT/build-check/asan/tools/keikai-gen" KEIKAI_SANITIZED=1 bash "$t"
+	tap "asan/$(basename "$t" .sh)" env KEIKAI_SENSOR="$ROOT/build-check/asan/src/sensor/keikai-sensor" KEIKAI_GEN="$ROOT/build-check/asan/tools/keikai-gen" KEIKAI_D="$ROOT/build-check/asan/src/server/keikaid" KEIKAI_CLI="$ROOT/build-check/asan/src/cli/keikai" KEIKAI_SANITIZED=1 bash "$t"
 done
 unset ASAN_OPTIONS UBSAN_OPTIONS
 
@@ -103,7 +103,7 @@ step build-tsan setup build-check/tsan clang -Db_sanitize=thread -Db_lundef=fals
 export TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1
 for t in tests/integration/test-*.sh; do
 	[ -f "$t" ] || continue
-	tap "tsan/$(basename "$t" .sh)" env KEIKAI_SENSOR="$ROOT/build-check/tsan/src/sensor/keikai-sensor" KEIKAI_GEN="$ROOT/build-check/tsan/tools/keikai-gen" KEIKAI_SANITIZED=1 bash "$t"
+	tap "tsan/$(basename "$t" .sh)" env KEIKAI_SENSOR="$ROOT/build-check/tsan/src/sensor/keikai-sensor" KEIKAI_GEN="$ROOT/build-check/tsan/tools/keikai-gen" KEIKAI_D="$ROOT/build-check/tsan/src/server/keikaid" KEIKAI_CLI="$ROOT/build-check/tsan/src/cli/keikai" KEIKAI_SANITIZED=1 bash "$t"
 done
 unset TSAN_OPTIONS
 
