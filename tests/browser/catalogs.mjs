@@ -1,0 +1,82 @@
+// The web UI's message catalogs and sources, checked without a browser: both languages have the
+// same keys and placeholders, every key the page uses exists, every error code of the API
+// contract has a message, and no script builds HTML from strings.
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Tap, same } from './lib/harness.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const web = path.join(root, 'web');
+const tap = new Tap();
+const read = (p) => fs.readFileSync(path.join(root, p), 'utf8');
+const en = JSON.parse(read('web/i18n/en.json'));
+const ja = JSON.parse(read('web/i18n/ja.json'));
+const scripts = fs.readdirSync(path.join(web, 'js')).filter((f) => f.endsWith('.js')).map((f) => [f, read(`web/js/${f}`)]);
+const html = read('web/index.html');
+
+const enKeys = Object.keys(en).sort();
+const jaKeys = Object.keys(ja).sort();
+tap.ok(same(enKeys, jaKeys), 'en.json and ja.json have the same keys', {
+	only_en: enKeys.filter((k) => !(k in ja)),
+	only_ja: jaKeys.filter((k) => !(k in en)),
+});
+
+const holes = (s) => (s.match(/\{\w+\}/g) || []).sort();
+const badHoles = enKeys.filter((k) => k in ja && !same(holes(en[k]), holes(ja[k])));
+tap.ok(badHoles.length === 0, 'each message has the same placeholders in both languages', badHoles);
+
+const empty = [...enKeys.filter((k) => typeof en[k] !== 'string' || !en[k].trim()), ...jaKeys.filter((k) => typeof ja[k] !== 'string' || !ja[k].trim())];
+tap.ok(empty.length === 0, 'no message is empty', empty);
+
+// Japanese messages are Japanese: every one that is not a name or abbreviation (TCP, AS...)
+// has kana or kanji.
+const nameLike = /^[A-Za-z0-9 .\-—{}()]+$/;
+const japanese = /[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]/;
+const untranslated = jaKeys.filter((k) => !japanese.test(ja[k]) && !(ja[k] === en[k] && nameLike.test(en[k])));
+tap.ok(untranslated.length === 0, 'Japanese messages are written in Japanese', untranslated);
+
+const used = new Set();
+for (const [, src] of scripts) for (const m of src.matchAll(/\bt\('([a-z0-9_.]+)'/g)) used.add(m[1]);
+for (const m of html.matchAll(/data-i18n="([^"]+)"/g)) used.add(m[1]);
+for (const m of html.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const pair of m[1].split(',')) used.add(pair.split(':')[1].trim());
+const missing = [...used].filter((k) => !(k in en) || !(k in ja));
+tap.ok(used.size > 50 && missing.length === 0, `every key the page names exists in both catalogs (${used.size} keys)`, missing);
+
+// Error codes of docs/api-obs.md: the ingest table's `code` column and the examples' "code".
+const doc = read('docs/api-obs.md');
+const codes = new Set();
+for (const m of doc.matchAll(/^\|\s*\d{3}\s*\|\s*`([a-z_]+)`/gm)) codes.add(m[1]);
+for (const m of doc.matchAll(/"code":\s*"([a-z_]+)"/g)) codes.add(m[1]);
+for (const m of doc.matchAll(/`(\d{3}) ([a-z_]+)`/g)) codes.add(m[2]);
+const noMessage = [...codes].filter((c) => !(`error.${c}` in en) || !(`error.${c}` in ja));
+tap.ok(codes.size >= 10 && noMessage.length === 0, `every error code of docs/api-obs.md has a message (${[...codes].join(', ')})`, noMessage);
+
+// Status values and protocols the API names get translated labels.
+const doms = { health: ['ok', 'late', 'silent', 'never'], proto: ['tcp', 'udp', 'icmp', 'icmp6', 'other'] };
+const noLabel = Object.entries(doms).flatMap(([p, vs]) => vs.filter((v) => !(`${p}.${v}` in en)).map((v) => `${p}.${v}`));
+tap.ok(noLabel.length === 0, 'sensor states and protocols have labels', noLabel);
+
+// Text from the API must never be parsed as HTML.
+const sinks = /\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write|createContextualFragment|\beval\(|new Function\(/;
+const offenders = scripts.filter(([, src]) => sinks.test(src)).map(([f]) => f);
+tap.ok(scripts.length >= 5 && offenders.length === 0, 'no script uses an HTML-parsing sink (innerHTML, insertAdjacentHTML, document.write...)', offenders);
+
+// Only uPlot draws charts: no other chart library or canvas code of our own.
+const canvas = scripts.filter(([, src]) => /getContext\(|<canvas|createElement\('canvas'\)/.test(src)).map(([f]) => f);
+tap.ok(canvas.length === 0 && /vendor\/uPlot\.iife\.min\.js/.test(html), 'charts come from the vendored uPlot only', canvas);
+
+// The build copies what web/meson.build lists: a file missing there would not be rebuilt.
+const listed = new Set([...read('web/meson.build').matchAll(/'([\w./-]+\.(?:html|css|js|json))'/g)].map((m) => m[1]));
+const onDisk = [];
+(function walk(dir) {
+	for (const e of fs.readdirSync(path.join(web, dir), { withFileTypes: true })) {
+		const rel = dir ? `${dir}/${e.name}` : e.name;
+		if (e.isDirectory()) walk(rel);
+		else if (e.name !== 'meson.build') onDisk.push(rel);
+	}
+})('');
+const unlisted = onDisk.filter((f) => !listed.has(f));
+tap.ok(onDisk.length >= 10 && unlisted.length === 0, 'web/meson.build lists every file of web/', unlisted);
+
+tap.done();
