@@ -91,6 +91,66 @@ static int cmd_org(int argc, char **argv)
 	return rc;
 }
 
+/* Add the sensors of a TSV manifest (name, org, region, location, prefixes; organisations
+ * made as needed) in one transaction; print "name<TAB>token" for each. */
+static int sensor_import(struct obs_store *s, const char *path)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	if (!f) {
+		(void)fprintf(stderr, "keikai: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	unsigned long lineno = 0;
+	int rc = s->ops->begin(s) == 0 ? 0 : report(s, -1, "begin");
+	while (rc == 0 && getline(&line, &cap, f) > 0) {
+		lineno++;
+		line[strcspn(line, "\r\n")] = 0;
+		if (!line[0] || line[0] == '#')
+			continue;
+		char *fld[5] = {NULL};
+		char *p = line;
+		for (int i = 0; i < 5 && p; i++) {
+			fld[i] = p;
+			p = strchr(p, '\t');
+			if (p)
+				*p++ = 0;
+		}
+		if (!fld[1]) {
+			(void)fprintf(stderr,
+				      T("keikai: %s:%lu: need name and organisation\n",
+					"keikai: %s:%lu: 名前と組織が必要です\n"),
+				      path, lineno);
+			rc = 1;
+			break;
+		}
+		int64_t oid;
+		if (s->ops->org_id(s, fld[1], &oid) == 1 && s->ops->org_add(s, fld[1]) != 0) {
+			rc = report(s, -1, fld[1]);
+			break;
+		}
+		char tok[TOKEN_LEN + 1];
+		uint8_t h[TOKEN_HASH_LEN];
+		token_new(tok, sizeof tok);
+		token_hash(tok, strlen(tok), h);
+		if (s->ops->sensor_add(s, fld[0], fld[1], fld[2] ? fld[2] : "",
+				       fld[3] ? fld[3] : "", fld[4] ? fld[4] : "", h) != 0) {
+			rc = report(s, -1, fld[0]);
+			break;
+		}
+		(void)printf("%s\t%s\n", fld[0], tok);
+	}
+	if (rc == 0 && s->ops->commit(s) != 0)
+		rc = report(s, -1, "commit");
+	if (rc != 0)
+		s->ops->rollback(s);
+	free(line);
+	if (f != stdin)
+		(void)fclose(f);
+	return rc;
+}
+
 static int cmd_sensor(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -161,6 +221,8 @@ static int cmd_sensor(int argc, char **argv)
 		rc = report(s, s->ops->sensor_add(s, name, org, region, loc, prefixes, h), name);
 		if (rc == 0)
 			(void)printf("%s\n", tok);
+	} else if (strcmp(argv[1], "import") == 0 && argc == 3) {
+		rc = sensor_import(s, argv[2]);
 	} else if (strcmp(argv[1], "token") == 0 && argc == 3) {
 		token_new(tok, sizeof tok);
 		token_hash(tok, strlen(tok), h);

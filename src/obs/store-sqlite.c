@@ -645,6 +645,31 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		return -1;
 	if (state_get(s, "rolled", &wm) != 0)
 		goto fail;
+	/* day buckets already made in one zone cannot be mixed with another's */
+	{
+		sqlite3_stmt *st =
+		    db_prepare(s->db, "SELECT value FROM obs_state WHERE key = 'tz_offset'", s->err,
+			       sizeof s->err);
+		if (!st)
+			goto fail;
+		int rc = sqlite3_step(st);
+		int64_t have = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_finalize(st);
+		if (rc == SQLITE_DONE) {
+			if (state_set(s, "tz_offset", off) != 0)
+				goto fail;
+		} else if (rc != SQLITE_ROW) {
+			seterr(s, "state");
+			goto fail;
+		} else if (have != off) {
+			(void)snprintf(s->err, sizeof s->err,
+				       "the database's day buckets are in UTC%+lld:%02lld; "
+				       "[stats] timezone must stay the same",
+				       (long long)(have / 3600),
+				       (long long)(llabs(have) % 3600 / 60));
+			goto fail;
+		}
+	}
 	{
 		sqlite3_stmt *st =
 		    db_prepare(s->db, "SELECT MAX(id) FROM obs_records", s->err, sizeof s->err);
