@@ -1336,17 +1336,25 @@ static void h_overview(void *ctx, const struct http_req *rq, struct http_resp *r
 	jsonw_obj_begin(&w);
 	range_obj(&w, &p);
 	key_str(&w, "bucket", p.bucket == 3600 ? "hour" : "day");
+	/* one set of buckets for the whole page, as in docs/api-obs.md */
+	struct obs_series x;
+	bool ok = s->ops->totals(s, &p.f, p.bucket, &x) == 0;
+	if (ok) {
+		series_head(&w, &x);
+		jsonw_key(&w, "totals");
+		jsonw_obj_begin(&w);
+		for (size_t c = 0; c < OBS_TOTAL_COLS; c++)
+			series_col(&w, total_names[c], &x, c);
+		jsonw_obj_end(&w);
+		obs_series_done(&x);
+	}
 	jsonw_key(&w, "top1_5");
 	jsonw_obj_begin(&w);
-	bool ok = write_top_series(&w, s, &p, 0, 5, true);
+	ok = ok && write_top_series(&w, s, &p, 0, 5, false);
 	jsonw_obj_end(&w);
 	jsonw_key(&w, "top6_10");
 	jsonw_obj_begin(&w);
 	ok = ok && write_top_series(&w, s, &p, 5, 5, false);
-	jsonw_obj_end(&w);
-	jsonw_key(&w, "totals");
-	jsonw_obj_begin(&w);
-	ok = ok && write_totals(&w, s, &p, false);
 	jsonw_obj_end(&w);
 	jsonw_key(&w, "regions");
 	jsonw_obj_begin(&w);
