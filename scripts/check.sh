@@ -87,6 +87,11 @@ for t in tests/golden/run.sh tests/integration/test-*.sh; do
 	tap "$(basename "$(dirname "$t")")/$(basename "$t" .sh)" env KEIKAI_SENSOR="$SENSOR" KEIKAI_GEN="$GEN" KEIKAI_D="$ROOT/build-check/gcc/src/server/keikaid" KEIKAI_CLI="$ROOT/build-check/gcc/src/cli/keikai" bash "$t"
 done
 
+# 3b. the web UI in headless Chromium against keikaid with known data
+tap browser env KEIKAI_D="$ROOT/build-check/gcc/src/server/keikaid" KEIKAI_CLI="$ROOT/build-check/gcc/src/cli/keikai" \
+	KEIKAI_HISTORY="$ROOT/build-check/gcc/tools/keikai-history" KEIKAI_WEB="$ROOT/build-check/gcc/web" \
+	bash tests/browser/with-server.sh
+
 # 4. everything again under ASan + UBSan (clang)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1

@@ -1,45 +1,106 @@
 #!/usr/bin/env bash
-# make demo: run keikai-sensor over the sample captures and show what it found.
-# Until keikaid exists, the demo is the sensor: readable interval summaries on the terminal
-# (English, or Japanese when LANG starts with ja or DEMO_LANG=ja), and the records as JSON
-# lines in build/demo/.
+# make demo: the observation view with a year of history and a live sensor.
+#
+# 1. keikai-history simulates 8 sensors in several regions from the start of the previous
+#    fiscal year until now (hourly records, with a late-February SYN surge to 80/443 from
+#    Myanmar-spoofed sources, a backscatter DoS and a new top-10 port), and keikai imports them
+#    into a fresh SQLite database, build/demo/keikai.db.
+# 2. keikaid serves the API and the web UI on 127.0.0.1 (DEMO_PORT, default 8080).
+# 3. A live keikai-sensor captures on a veth pair onto which tcpreplay loops a sample capture,
+#    and delivers a record every minute to keikaid. Without root (or without veth), it reads
+#    the sample captures once instead.
+# Ctrl-C stops everything and removes the veth pair.
 set -eu
 cd "$(dirname "$0")/.."
+ROOT=$PWD
 BUILD=${1:-build}
+OUT=$ROOT/$BUILD/demo
+PORT=${DEMO_PORT:-8080}
+KD=$BUILD/src/server/keikaid
+CLI=$BUILD/src/cli/keikai
 SENSOR=$BUILD/src/sensor/keikai-sensor
-GEN=$BUILD/tools/keikai-gen
-OUT=$BUILD/demo
-DATA=tests/data/pcaps
+HIST=$BUILD/tools/keikai-history
+PCAP=tests/data/pcaps/stopddos/amp.TCP.syn.optionallyACK.optionallysamePort.pcapng
 LANGOPT=()
 [ -n "${DEMO_LANG:-}" ] && LANGOPT=(--lang "$DEMO_LANG")
-mkdir -p "$OUT"
-rm -f "$OUT"/*.jsonl
-
-run() { # title, sensor arguments...
-	local title=$1
-	shift
-	printf '\n\033[1m== %s ==\033[0m\n' "$title"
-	"$SENSOR" "${LANGOPT[@]}" --summary -o "$OUT/records.jsonl" -s demo "$@"
+pids=()
+VETH=
+cleanup() {
+	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	wait 2>/dev/null || true
+	[ -n "$VETH" ] && ip link del "$VETH" 2>/dev/null || true
 }
+trap cleanup EXIT
+trap 'exit 0' INT TERM
 
-run "masscan TCP scan of ports 0-1000 (ESnet)" -r "$DATA/esnet/tcp_0_1000_20190821.pcap"
-run "SYN port scan (Chris Sanders)" -r "$DATA/chrissanders/synscan.pcapng"
-run "SYN and SYN-ACK backscatter over 14 minutes (StopDDoS)" \
-	-r "$DATA/stopddos/amp.TCP.syn.optionallyACK.optionallysamePort.pcapng"
-if [ -x "$GEN" ]; then
-	"$GEN" --scenario groundtruth --seed 7 --out "$OUT/groundtruth.pcap" \
-		--truth "$OUT/groundtruth.json" >/dev/null
-	run "generated darknet traffic: several scanner tools, DoS backscatter, noise (keikai-gen)" \
-		-r "$OUT/groundtruth.pcap" -d 203.0.113.0/24 -d 2001:db8:dead::/48
+if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
+	echo "keikai demo: something already listens on 127.0.0.1:$PORT; set DEMO_PORT" >&2
+	exit 1
 fi
+t0=$(date +%s)
+mkdir -p "$OUT"
+rm -f "$OUT"/keikai.db* "$OUT"/*.jsonl "$OUT"/*.tsv
+echo "keikai demo: simulating a year of history from 8 sensors ..."
+"$HIST" --sensors 8 --interval 3600 -o "$OUT/history.jsonl" --manifest "$OUT/sensors.tsv" \
+	--answers "$OUT/answers.json"
+"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" sensor import "$OUT/sensors.tsv" >/dev/null
+"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" import "$OUT/history.jsonl"
+"$CLI" -d "$OUT/keikai.db" org add "Demo live sensors" >/dev/null
+"$CLI" -d "$OUT/keikai.db" sensor add live-1 --org "Demo live sensors" --region JP \
+	--location "this machine" >"$OUT/live-1.token"
+"$CLI" -d "$OUT/keikai.db" token add demo-admin --role admin >"$OUT/admin.token"
+
+cat >"$OUT/keikaid.ini" <<INI
+[server]
+listen = 127.0.0.1:$PORT
+threads = 4
+[store]
+path = $OUT/keikai.db
+[web]
+root = $ROOT/$BUILD/web
+[access]
+public_stats = true
+public_events = true
+INI
+"$KD" "${LANGOPT[@]}" -c "$OUT/keikaid.ini" >"$OUT/keikaid.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+	curl -s -o /dev/null "http://127.0.0.1:$PORT/api/v1/obs/orgs" && break
+	sleep 0.1
+done
+
+live="reads the sample captures once (not root, or no veth support)"
+if [ "$(id -u)" = 0 ] && command -v tcpreplay >/dev/null &&
+	ip link add kkdemo0 type veth peer name kkdemo1 2>/dev/null; then
+	VETH=kkdemo0
+	ip link set kkdemo0 up
+	ip link set kkdemo1 up
+	"$SENSOR" -s live-1 -i kkdemo1 -I 60 -u "http://127.0.0.1:$PORT" \
+		--token-file "$OUT/live-1.token" --spool "$OUT/spool" >"$OUT/sensor.log" 2>&1 &
+	pids+=($!)
+	sleep 0.5
+	tcpreplay -q -i kkdemo0 --loop=0 --pps=200 "$PCAP" >/dev/null 2>&1 &
+	pids+=($!)
+	live="captures live on a veth pair (kkdemo1) that tcpreplay feeds with a sample capture; a record a minute"
+else
+	"$SENSOR" -s live-1 -u "http://127.0.0.1:$PORT" --token-file "$OUT/live-1.token" \
+		--spool "$OUT/spool" -r "$PCAP" >"$OUT/sensor.log" 2>&1 &
+	pids+=($!)
+fi
+t1=$(date +%s)
 
 cat <<TXT
 
-Records (one JSON object per sensor and interval, schema docs/interval-record.md):
-  $OUT/records.jsonl      e.g.  jq . $OUT/records.jsonl | less
-Try the sensor on your own capture:
-  $SENSOR --summary -r FILE.pcap
-or live, on the interface that receives a dark prefix (as root):
-  $SENSOR --summary -i eth1 -d 203.0.113.0/24 -Z nobody
-In Japanese: add --lang ja.  Manual: man -l docs/man/keikai-sensor.8
+keikai demo ready in $((t1 - t0)) s.
+
+  Web UI (ISDAS view, English / 日本語):  http://127.0.0.1:$PORT/
+  API, e.g.:  curl 'http://127.0.0.1:$PORT/api/v1/obs/ports/top?range=last30d'
+  Database:   $OUT/keikai.db     keikaid log: $OUT/keikaid.log
+  Admin token (for /api/v1/admin/...): $(cat "$OUT/admin.token")
+  Live sensor live-1 $live.
+  Planted in the history: see $OUT/answers.json (the late-February surge of SYN to
+  80/443 from Myanmar-spoofed sources, a backscatter DoS, a new top-10 port).
+
+Ctrl-C stops the demo.
 TXT
+wait "${pids[0]}"

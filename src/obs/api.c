@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../lib/ckd.h"
 #include "../lib/geo.h"
@@ -463,7 +464,9 @@ static void h_ingest(void *ctx, const struct http_req *rq, struct http_resp *rs)
 		return;
 	}
 	double retry = 0;
-	if (!rate_take(api, ref.id, (double)rq->now, &retry)) {
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	if (!rate_take(api, ref.id, (double)ts.tv_sec + (double)ts.tv_nsec / 1e9, &retry)) {
 		http_error(rs, 429, "rate_limited", "Too many records from this sensor; slow down.",
 			   "このセンサからのレコードが多すぎます。間隔を空けてください。");
 		rs->retry_after = (unsigned)ceil(retry) + 1;

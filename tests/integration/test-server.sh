@@ -187,6 +187,18 @@ got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([(r["co
 check "regions from the listed sources, with their coverage" test "$got" = "[('AU', 200), ('US', 120)] 0.308"
 c=$(status GET "/api/v1/obs/ports/top?$Q&format=csv")
 check "CSV export of the top ports" test "$c:$(head -n1 "$WORK/body" | tr -d '\r')" = "200:rank,proto,port,packets,per_sensor_day,sources"
+# a late record for day 1, after day 1 was rolled up: the daily figures take it in, once
+status POST /api/v1/admin/rollup -H "Authorization: Bearer $ADMIN" >/dev/null
+echo '[{"sensor":"s3","start":'$((D1 + 10800))',"ports":[["tcp",23,60,6,6]]}]' |
+	python3 "$HERE/mkrecord.py" >"$WORK/late.jsonl"
+c=$(status POST /api/v1/obs/intervals -H "Authorization: Bearer $T3" -H 'Content-Type: application/json' --data-binary @"$WORK/late.jsonl")
+c2=$(status POST /api/v1/obs/intervals -H "Authorization: Bearer $T3" -H 'Content-Type: application/json' --data-binary @"$WORK/late.jsonl")
+status POST /api/v1/admin/rollup -H "Authorization: Bearer $ADMIN" >/dev/null
+status GET "/api/v1/obs/ports/series?$Q&ports=tcp/23" >/dev/null
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["sensors"], d["series"][0]["packets"])' "$WORK/body")
+check "a late record is rolled into its day once, a re-sent one not at all ($c, $c2)" \
+	test "$c:$c2:$got" = "201:409:[3, 2] [203.333, 150]"
+
 c=$(status GET "/api/v1/obs/ports/top?range=fy1800")
 check "a bad range: 400 bad_range" test "$c:$(code)" = "400:bad_range"
 c=$(status GET "/api/v1/obs/ports/top?$Q&sensor=nosuch")
@@ -235,5 +247,28 @@ wait "$KPID"
 rc=$?
 KPID=
 check "SIGTERM stops keikaid cleanly" test "$rc" = 0
+
+# the per-sensor rate limit: a burst of 2, then 429 with Retry-After
+sed -i '/^\[ingest\]$/,/^rollup_ms/d' "$WORK/keikaid.ini"
+cat >>"$WORK/keikaid.ini" <<INI
+[ingest]
+rate = 1
+burst = 2
+INI
+start_kd || notok "keikaid restarts with a rate limit"
+codes=
+for k in 1 2 3; do
+	echo '[{"sensor":"s2","start":'$((D2 + k * 3600))',"ports":[["tcp",80,5,1,1]]}]' |
+		python3 "$HERE/mkrecord.py" >"$WORK/r$k.jsonl"
+	c=$(curl -s -D "$WORK/h$k" -o "$WORK/body" -w '%{http_code}' -H "Authorization: Bearer $T2" \
+		-H 'Content-Type: application/json' --data-binary @"$WORK/r$k.jsonl" "$URL/api/v1/obs/intervals")
+	codes="$codes$c "
+done
+ra=$(grep -i '^retry-after:' "$WORK/h3" | tr -dc '0-9')
+check "over the per-sensor rate: 429 rate_limited with Retry-After ($codes)" \
+	test "$codes:$(code):${ra:-none}" = "201 201 429 :rate_limited:2"
+kill -TERM "$KPID"
+wait "$KPID"
+KPID=
 echo "1..$n"
 [ "$fails" = 0 ]
