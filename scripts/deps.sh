@@ -5,7 +5,7 @@ set -eu
 
 PKGS="build-essential meson ninja-build pkg-config clang clang-tidy clang-format
 libclang-rt-14-dev libpcap-dev libjansson-dev libcurl4-openssl-dev libinih-dev libcmocka-dev
-tcpdump tshark tcpreplay nfdump iproute2 python3 time jq"
+tcpdump tshark tcpreplay nfdump iproute2 python3 time jq location libloc-database"
 
 missing=""
 for p in $PKGS; do
