@@ -192,8 +192,9 @@ static int send_all(const struct req *reqs, size_t n, const char *url, unsigned 
 		int running, left;
 		CURLMsg *m;
 
-		if (curl_multi_perform(multi, &running) != CURLM_OK ||
-		    curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+		size_t done = 0;
+
+		if (curl_multi_perform(multi, &running) != CURLM_OK) {
 			err = -EIO;
 			goto out;
 		}
@@ -238,6 +239,7 @@ static int send_all(const struct req *reqs, size_t n, const char *url, unsigned 
 			}
 			(void)curl_multi_remove_handle(multi, s->easy);
 			active--;
+			done++;
 			if (next < n) {
 				if ((err = start_req(multi, s, &reqs[next], next, url, timeout)) <
 				    0)
@@ -245,6 +247,13 @@ static int send_all(const struct req *reqs, size_t n, const char *url, unsigned 
 				next++;
 				active++;
 			}
+		}
+		/* wait for sockets only when nothing finished: a refused connection finishes
+		 * inside curl_multi_perform */
+		if (done == 0 && active > 0 &&
+		    curl_multi_poll(multi, NULL, 0, 1000, NULL) != CURLM_OK) {
+			err = -EIO;
+			goto out;
 		}
 	}
 out:
