@@ -450,50 +450,6 @@ static int exec_i(struct sqlite_store *s, const char *sql, int n, const int64_t 
 	return 0;
 }
 
-/* Sensors that reported on day t (all sensors). */
-static int64_t day_sensors(struct sqlite_store *s, int64_t t)
-{
-	int64_t n = 0;
-	sqlite3_stmt *st = db_prepare(s->db, "SELECT COUNT(*) FROM obs_sensor_day WHERE t = ?",
-				      s->err, sizeof s->err);
-	if (!st)
-		return 0;
-	sqlite3_bind_int64(st, 1, t);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return n;
-}
-
-/* Sensors that reported on each of the n days before day t, into per_day[0..n) (oldest first). */
-static int sensors_per_day(struct sqlite_store *s, int64_t t, unsigned n, double *per_day)
-{
-	for (unsigned i = 0; i < n; i++)
-		per_day[i] = 0;
-	sqlite3_stmt *st =
-	    db_prepare(s->db,
-		       "SELECT t, COUNT(*) FROM obs_sensor_day WHERE t >= ? AND t < ?"
-		       " GROUP BY t",
-		       s->err, sizeof s->err);
-	if (!st)
-		return -1;
-	int64_t first = t - (int64_t)n * 86400;
-	sqlite3_bind_int64(st, 1, first);
-	sqlite3_bind_int64(st, 2, t);
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int64_t d = (sqlite3_column_int64(st, 0) - first) / 86400;
-		if (d >= 0 && d < (int64_t)n)
-			per_day[d] = (double)sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE) {
-		seterr(s, "surge");
-		return -1;
-	}
-	return 0;
-}
-
 /* The day's top n ports by packets, as proto << 16 | port, into keys; returns how many. */
 static size_t day_top(struct sqlite_store *s, int64_t t, unsigned n, uint32_t *keys)
 {
@@ -536,101 +492,136 @@ static int insert_surge(struct sqlite_store *s, sqlite3_stmt *ins, int64_t t, ui
 
 #define TOP_MAX 10
 
-/* Recompute the surges of day t from the daily rollups (docs/events.md): a port's value on a
- * day is its unique sources per reporting sensor. */
-static int surges_for_day(struct sqlite_store *s, int64_t t)
+static bool grow(void **arr, size_t *cap, size_t n, size_t elem);
+
+/* Recompute the surges of the days days[0..n) (ascending) from the daily rollups
+ * (docs/events.md). A port's value on a day is its unique sources per reporting sensor. The
+ * rows of the whole window, from the first day's history to the last day, are read once, port
+ * by port, so the work grows with the rows, not with days times ports. */
+static int surges_for_days(struct sqlite_store *s, const int64_t *days, size_t n)
 {
 	struct surge_params p;
 	surge_params_default(&p);
 	p.top_n = TOP_MAX;
-	int64_t del[] = {t};
-	if (exec_i(s, "DELETE FROM obs_surges WHERE t = ?1", 1, del) != 0)
-		return -1;
-	int64_t n_today = day_sensors(s, t);
-	if (n_today == 0)
+	if (n == 0)
 		return 0;
-	unsigned H = p.history_days > p.new_top_window ? p.history_days : p.new_top_window;
-
-	sqlite3_stmt *ports =
-	    db_prepare(s->db, "SELECT proto, port, sources FROM obs_port_day_all WHERE t = ?",
-		       s->err, sizeof s->err);
-	sqlite3_stmt *hist = db_prepare(s->db,
-					"SELECT t, sources FROM obs_port_day_all"
-					" WHERE proto = ? AND port = ? AND t >= ? AND t < ?",
-					s->err, sizeof s->err);
-	sqlite3_stmt *ins =
-	    db_prepare(s->db, "INSERT OR REPLACE INTO obs_surges VALUES(?,?,?,?,?,?,?,?,?,?)",
-		       s->err, sizeof s->err);
+	unsigned H = p.history_days;
+	int64_t first = days[0] - (int64_t)(H > p.new_top_window ? H : p.new_top_window) * 86400;
+	int64_t last = days[n - 1];
+	size_t span = (size_t)((last - first) / 86400) + 1;
 	int ret = -1;
-	double *h = calloc(H, sizeof *h), *per_day = calloc(H, sizeof *per_day);
-	uint32_t(*prev)[TOP_MAX] = calloc(p.new_top_window, sizeof *prev);
-	size_t *prev_n = calloc(p.new_top_window, sizeof *prev_n);
+	double *per_day = calloc(span, sizeof *per_day), *h = calloc(span, sizeof *h);
+	bool *want = calloc(span, sizeof *want);
+	uint32_t(*top)[TOP_MAX] = calloc(span, sizeof *top);
+	size_t *top_n = calloc(span, sizeof *top_n);
 	const uint32_t **prevp = calloc(p.new_top_window, sizeof *prevp);
-	if (!ports || !hist || !ins || !h || !per_day || !prev || !prev_n || !prevp)
+	sqlite3_stmt *del = NULL, *sens = NULL, *rows = NULL, *ins = NULL;
+	if (!per_day || !h || !want || !top || !top_n || !prevp) {
+		(void)snprintf(s->err, sizeof s->err, "surge: out of memory");
 		goto out;
-	if (sensors_per_day(s, t, H, per_day) != 0)
+	}
+	del = db_prepare(s->db, "DELETE FROM obs_surges WHERE t = ?", s->err, sizeof s->err);
+	sens = db_prepare(
+	    s->db, "SELECT t, COUNT(*) FROM obs_sensor_day WHERE t >= ? AND t <= ? GROUP BY t",
+	    s->err, sizeof s->err);
+	rows = db_prepare(s->db,
+			  "SELECT proto, port, t, sources FROM obs_port_day_all"
+			  " WHERE t >= ? AND t <= ? ORDER BY proto, port, t",
+			  s->err, sizeof s->err);
+	ins = db_prepare(s->db, "INSERT OR REPLACE INTO obs_surges VALUES(?,?,?,?,?,?,?,?,?,?)",
+			 s->err, sizeof s->err);
+	if (!del || !sens || !rows || !ins)
 		goto out;
-	int64_t first = t - (int64_t)H * 86400;
-	sqlite3_bind_int64(ports, 1, t);
-	int rc;
-	while ((rc = sqlite3_step(ports)) == SQLITE_ROW) {
-		int proto = sqlite3_column_int(ports, 0), port = sqlite3_column_int(ports, 1);
-		double x = (double)sqlite3_column_int64(ports, 2) / (double)n_today;
-		if (x < p.min_value)
-			continue;
-		/* one value per day: 0 when sensors reported but not this port, NaN when none
-		 * reported */
-		for (unsigned i = 0; i < H; i++)
-			h[i] = per_day[i] > 0 ? 0.0 : (double)NAN;
-		sqlite3_reset(hist);
-		sqlite3_bind_int(hist, 1, proto);
-		sqlite3_bind_int(hist, 2, port);
-		sqlite3_bind_int64(hist, 3, first);
-		sqlite3_bind_int64(hist, 4, t);
-		while (sqlite3_step(hist) == SQLITE_ROW) {
-			int64_t d = (sqlite3_column_int64(hist, 0) - first) / 86400;
-			if (d >= 0 && d < (int64_t)H && per_day[d] > 0)
-				h[d] = (double)sqlite3_column_int64(hist, 1) / per_day[d];
+	for (size_t i = 0; i < n; i++) {
+		size_t d = (size_t)((days[i] - first) / 86400);
+		want[d] = true;
+		sqlite3_reset(del);
+		sqlite3_bind_int64(del, 1, days[i]);
+		if (sqlite3_step(del) != SQLITE_DONE) {
+			seterr(s, "surge");
+			goto out;
 		}
-		struct surge_stats ss;
-		if (surge_check(h, H, x, &p, &ss) != 0)
-			goto out;
-		if (ss.fired && insert_surge(s, ins, t, (uint32_t)proto << 16 | (uint32_t)port,
-					     "sources", &ss, 0) != 0)
-			goto out;
+	}
+	sqlite3_bind_int64(sens, 1, first);
+	sqlite3_bind_int64(sens, 2, last);
+	int rc;
+	while ((rc = sqlite3_step(sens)) == SQLITE_ROW) {
+		int64_t d = (sqlite3_column_int64(sens, 0) - first) / 86400;
+		if (d >= 0 && (size_t)d < span)
+			per_day[d] = (double)sqlite3_column_int64(sens, 1);
 	}
 	if (rc != SQLITE_DONE) {
 		seterr(s, "surge");
 		goto out;
 	}
 
-	/* a port newly in the day's top 10 */
-	uint32_t today[TOP_MAX];
-	bool is_new[TOP_MAX];
-	size_t nt = day_top(s, t, TOP_MAX, today);
-	for (unsigned d = 0; d < p.new_top_window; d++) {
-		int64_t day = t - (int64_t)(p.new_top_window - d) * 86400;
-		prev_n[d] = day_top(s, day, TOP_MAX, prev[d]);
-		prevp[d] = prev[d];
+	/* port by port: a dense series over the window, then the test for each wanted day */
+	sqlite3_bind_int64(rows, 1, first);
+	sqlite3_bind_int64(rows, 2, last);
+	int cur = -1;
+	rc = sqlite3_step(rows);
+	for (;;) {
+		int key = rc == SQLITE_ROW
+			      ? sqlite3_column_int(rows, 0) << 16 | sqlite3_column_int(rows, 1)
+			      : -2;
+		if (key != cur && cur >= 0) {
+			for (size_t d = H; d < span; d++) {
+				if (!want[d] || per_day[d] <= 0 || !(h[d] >= p.min_value))
+					continue;
+				struct surge_stats ss;
+				if (surge_check(h + d - H, H, h[d], &p, &ss) != 0)
+					goto out;
+				if (ss.fired && insert_surge(s, ins, first + (int64_t)d * 86400,
+							     (uint32_t)cur, "sources", &ss, 0) != 0)
+					goto out;
+			}
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		if (key != cur) {
+			cur = key;
+			for (size_t d = 0; d < span; d++)
+				h[d] = per_day[d] > 0 ? 0.0 : (double)NAN;
+		}
+		int64_t d = (sqlite3_column_int64(rows, 2) - first) / 86400;
+		if (d >= 0 && (size_t)d < span && per_day[d] > 0)
+			h[d] = (double)sqlite3_column_int64(rows, 3) / per_day[d];
+		rc = sqlite3_step(rows);
 	}
-	int k = surge_new_top(today, nt, prevp, prev_n, p.new_top_window, &p, is_new);
-	if (k < 0)
+	if (rc != SQLITE_DONE) {
+		seterr(s, "surge");
 		goto out;
-	for (size_t i = 0; i < nt; i++)
-		if (is_new[i] &&
-		    insert_surge(s, ins, t, today[i], "new_top10", NULL, (unsigned)i + 1) != 0)
+	}
+
+	/* a port newly in a day's top 10 */
+	for (size_t d = 0; d < span; d++)
+		top_n[d] = day_top(s, first + (int64_t)d * 86400, TOP_MAX, top[d]);
+	for (size_t d = p.new_top_window; d < span; d++) {
+		if (!want[d])
+			continue;
+		bool is_new[TOP_MAX];
+		for (unsigned k = 0; k < p.new_top_window; k++)
+			prevp[k] = top[d - p.new_top_window + k];
+		int k = surge_new_top(top[d], top_n[d], prevp, top_n + d - p.new_top_window,
+				      p.new_top_window, &p, is_new);
+		if (k < 0)
 			goto out;
+		for (size_t i = 0; i < top_n[d]; i++)
+			if (is_new[i] && insert_surge(s, ins, first + (int64_t)d * 86400, top[d][i],
+						      "new_top10", NULL, (unsigned)i + 1) != 0)
+				goto out;
+	}
 	ret = 0;
 out:
-	if (ret != 0 && !s->err[0])
-		(void)snprintf(s->err, sizeof s->err, "surge: out of memory");
-	free(h);
 	free(per_day);
-	free(prev);
-	free(prev_n);
+	free(h);
+	free(want);
+	free(top);
+	free(top_n);
 	free(prevp);
-	sqlite3_finalize(ports);
-	sqlite3_finalize(hist);
+	sqlite3_finalize(del);
+	sqlite3_finalize(sens);
+	sqlite3_finalize(rows);
 	sqlite3_finalize(ins);
 	return ret;
 }
@@ -751,16 +742,23 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 			goto fail;
 		sqlite3_bind_int64(days, 1, day_cut);
 		int rc;
+		int64_t *touched = NULL;
+		size_t n_touched = 0, cap_touched = 0;
 		while ((rc = sqlite3_step(days)) == SQLITE_ROW) {
 			int64_t d[] = {sqlite3_column_int64(days, 0)};
+			if (!grow((void **)&touched, &cap_touched, n_touched, sizeof *touched)) {
+				rc = SQLITE_NOMEM;
+				break;
+			}
+			touched[n_touched++] = d[0];
 			if (exec_i(s, "DELETE FROM obs_port_day_all WHERE t = ?1", 1, d) != 0 ||
 			    exec_i(
 				s,
 				"INSERT INTO obs_port_day_all SELECT t, proto, port, SUM(packets),"
 				" SUM(sources), COUNT(*) FROM obs_port_day WHERE t = ?1"
 				" GROUP BY proto, port",
-				1, d) != 0 ||
-			    surges_for_day(s, d[0]) != 0) {
+				1, d) != 0) {
+				free(touched);
 				sqlite3_finalize(days);
 				goto fail;
 			}
@@ -768,9 +766,14 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		}
 		sqlite3_finalize(days);
 		if (rc != SQLITE_DONE) {
+			free(touched);
 			seterr(s, "rollup days");
 			goto fail;
 		}
+		int sr = surges_for_days(s, touched, n_touched);
+		free(touched);
+		if (sr != 0)
+			goto fail;
 		out->records = (uint64_t)(hi - wm);
 		int64_t gen;
 		if (state_set(s, "rolled", hi) != 0 || state_get(s, "generation", &gen) != 0 ||
