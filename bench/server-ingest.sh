@@ -64,6 +64,7 @@ echo "# input: $(wc -l <"$REC") records, $(du -h "$REC" | cut -f1)"
 t0=$(date +%s.%N)
 curl -s -X POST -H "Authorization: Bearer $ADMIN" "http://127.0.0.1:$PORT/api/v1/admin/rollup" >/dev/null
 t1=$(date +%s.%N)
-rows=$(sqlite3 "$DB" "SELECT COUNT(*) FROM obs_ports")
-echo "stored port rows: $rows; rollup of the batch afterwards: $(echo "$t1 - $t0" | bc) s"
+recs=$(sqlite3 "$DB" "SELECT COUNT(*) FROM obs_records")
+rows=$(sqlite3 "$DB" "SELECT COUNT(*) FROM obs_port_hour")
+echo "stored records: $recs; rolled up into $rows hourly port rows in $(echo "$t1 - $t0" | bc) s afterwards"
 echo "database: $(du -h "$DB" "$DB-wal" 2>/dev/null | awk '{print $1}' | paste -sd+)"

@@ -19,6 +19,7 @@
 #include "../lib/ckd.h"
 #include "../lib/db.h"
 #include "../lib/jsonw.h"
+#include "portpack.h"
 #include "surge.h"
 
 #include "../lib/banned.h"
@@ -40,11 +41,8 @@ static const char *const migrations[] = {
     " probe INTEGER NOT NULL, backscatter INTEGER NOT NULL, captured INTEGER NOT NULL,"
     " not_dark INTEGER NOT NULL, kernel_drops INTEGER NOT NULL, if_drops INTEGER NOT NULL,"
     " ts_backwards INTEGER NOT NULL, icmp_mismatch INTEGER NOT NULL, by_proto TEXT NOT NULL,"
-    " counters TEXT NOT NULL, UNIQUE(sensor_id, start));"
+    " counters TEXT NOT NULL, ports BLOB NOT NULL, UNIQUE(sensor_id, start));"
     "CREATE INDEX obs_records_start ON obs_records(start);"
-    "CREATE TABLE obs_ports(rec INTEGER NOT NULL, proto INTEGER NOT NULL, port INTEGER NOT NULL,"
-    " packets INTEGER NOT NULL, sources INTEGER NOT NULL, destinations INTEGER NOT NULL,"
-    " PRIMARY KEY(rec, proto, port)) WITHOUT ROWID;"
     "CREATE TABLE obs_scanners(rec INTEGER NOT NULL, idx INTEGER NOT NULL, src TEXT NOT NULL,"
     " cc TEXT NOT NULL, asn INTEGER NOT NULL, proto INTEGER NOT NULL, ports TEXT NOT NULL,"
     " port_count INTEGER NOT NULL, packets INTEGER NOT NULL, destinations INTEGER NOT NULL,"
@@ -98,16 +96,15 @@ static const char *const migrations[] = {
     "INSERT INTO obs_state VALUES('rolled', 0), ('generation', 0), ('retention_at', 0);",
 };
 
-enum { ST_PUT_RECORD, ST_PUT_PORT, ST_PUT_SCANNER, ST_PUT_DOS, ST_PUT_TOP, ST_BY_TOKEN, ST_MAX };
+enum { ST_PUT_RECORD, ST_PUT_SCANNER, ST_PUT_DOS, ST_PUT_TOP, ST_BY_TOKEN, ST_MAX };
 
 static const char *const stmt_sql[ST_MAX] = {
     [ST_PUT_RECORD] = "INSERT INTO obs_records(sensor_id, start, end, interval, partial, received,"
 		      " packets, bytes, ipv4, ipv6, tcp, udp, icmp, icmp6, other, probe,"
 		      " backscatter, captured, not_dark, kernel_drops, if_drops, ts_backwards,"
-		      " icmp_mismatch, by_proto, counters)"
-		      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		      " icmp_mismatch, by_proto, counters, ports)"
+		      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 		      " ON CONFLICT(sensor_id, start) DO NOTHING",
-    [ST_PUT_PORT] = "INSERT INTO obs_ports VALUES(?,?,?,?,?,?)",
     [ST_PUT_SCANNER] = "INSERT INTO obs_scanners VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_PUT_DOS] = "INSERT INTO obs_dos VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_PUT_TOP] = "INSERT INTO obs_top VALUES(?,?,?,?,?,?)",
@@ -280,9 +277,19 @@ static enum obs_put_result st_put(struct obs_store *base, int64_t sensor_id,
 	bind_u64(st, i++, r->icmp_mismatch);
 	sqlite3_bind_text(st, i++, by_proto, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, i++, counters, -1, SQLITE_STATIC);
+	size_t plen = 0;
+	uint8_t *packed = portpack_encode(r->ports, r->n_ports, &plen);
+	if (!packed) {
+		free(counters);
+		sqlite3_reset(st);
+		(void)snprintf(s->err, sizeof s->err, "out of memory");
+		return OBS_PUT_ERROR;
+	}
+	sqlite3_bind_blob64(st, i++, packed, plen, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(counters);
+	free(packed);
 	if (rc != SQLITE_DONE) {
 		seterr(s, "store record");
 		return OBS_PUT_ERROR;
@@ -290,24 +297,6 @@ static enum obs_put_result st_put(struct obs_store *base, int64_t sensor_id,
 	if (sqlite3_changes(s->db) == 0)
 		return OBS_PUT_DUPLICATE;
 	int64_t rec = sqlite3_last_insert_rowid(s->db);
-
-	st = s->st[ST_PUT_PORT];
-	for (size_t k = 0; k < r->n_ports; k++) {
-		const struct obs_port *p = &r->ports[k];
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, rec);
-		sqlite3_bind_int(st, 2, p->proto);
-		sqlite3_bind_int(st, 3, p->port);
-		bind_u64(st, 4, p->packets);
-		bind_u64(st, 5, p->sources);
-		bind_u64(st, 6, p->destinations);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			seterr(s, "store port");
-			sqlite3_reset(st);
-			return OBS_PUT_ERROR;
-		}
-	}
-	sqlite3_reset(st);
 
 	char addr[IP_ADDR_STRLEN], ports[160];
 	st = s->st[ST_PUT_SCANNER];
@@ -493,6 +482,8 @@ static int insert_surge(struct sqlite_store *s, sqlite3_stmt *ins, int64_t t, ui
 #define TOP_MAX 10
 
 static bool grow(void **arr, size_t *cap, size_t n, size_t elem);
+static uint64_t col_u64(sqlite3_stmt *st, int i);
+static int64_t floor_day(int64_t t, int64_t off);
 
 /* Recompute the surges of the days days[0..n) (ascending) from the daily rollups
  * (docs/events.md). A port's value on a day is its unique sources per reporting sensor. The
@@ -626,12 +617,312 @@ out:
 	return ret;
 }
 
+/* ---- the port rollups, in C ------------------------------------------------------------ */
+
+/* One (sensor, bucket, protocol, port) and its sums. */
+struct agg {
+	int64_t sensor, t;
+	uint16_t port;
+	uint8_t proto;
+	bool used;
+	uint64_t packets, sources, destinations, sensors;
+};
+
+struct aggmap {
+	struct agg *v;
+	size_t cap, n; /* cap a power of two */
+};
+
+static uint64_t agg_hash(int64_t sensor, int64_t t, uint8_t proto, uint16_t port)
+{
+	uint64_t x = (uint64_t)sensor * 0x9e3779b97f4a7c15u ^ (uint64_t)t * 0xc2b2ae3d27d4eb4fu ^
+		     ((uint64_t)proto << 16 | port) * 0x165667b19e3779f9u;
+	x ^= x >> 31;
+	x *= 0xbf58476d1ce4e5b9u;
+	return x ^ (x >> 29);
+}
+
+static bool agg_grow(struct aggmap *m)
+{
+	size_t nc = m->cap ? m->cap * 2 : 4096;
+	struct agg *v = calloc(nc, sizeof *v);
+	if (!v)
+		return false;
+	for (size_t i = 0; i < m->cap; i++) {
+		if (!m->v[i].used)
+			continue;
+		const struct agg *e = &m->v[i];
+		size_t j = agg_hash(e->sensor, e->t, e->proto, e->port) & (nc - 1);
+		while (v[j].used)
+			j = (j + 1) & (nc - 1);
+		v[j] = *e;
+	}
+	free(m->v);
+	m->v = v;
+	m->cap = nc;
+	return true;
+}
+
+/* The entry of the key, made when new; NULL on out-of-memory. */
+static struct agg *agg_get(struct aggmap *m, int64_t sensor, int64_t t, uint8_t proto,
+			   uint16_t port)
+{
+	if ((m->n + 1) * 2 > m->cap && !agg_grow(m))
+		return NULL;
+	size_t j = agg_hash(sensor, t, proto, port) & (m->cap - 1);
+	while (m->v[j].used) {
+		struct agg *e = &m->v[j];
+		if (e->sensor == sensor && e->t == t && e->proto == proto && e->port == port)
+			return e;
+		j = (j + 1) & (m->cap - 1);
+	}
+	struct agg *e = &m->v[j];
+	memset(e, 0, sizeof *e);
+	e->used = true;
+	e->sensor = sensor;
+	e->t = t;
+	e->proto = proto;
+	e->port = port;
+	m->n++;
+	return e;
+}
+
+static int agg_cmp(const void *a, const void *b)
+{
+	const struct agg *x = a, *y = b;
+	if (x->sensor != y->sensor)
+		return x->sensor < y->sensor ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/* The used entries, packed to the front and sorted by key (the tables' order): the writes
+ * then walk each B-tree forwards. */
+static size_t agg_sorted(struct aggmap *m)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->v[i].used)
+			m->v[k++] = m->v[i];
+	qsort(m->v, k, sizeof *m->v, agg_cmp);
+	return k;
+}
+
+/* Most ports one rollup pass aggregates in memory (about 56 bytes each, twice): records are
+ * taken until this is reached, so a pass stays within about 300 MiB whatever the records. */
+#define ROLLUP_PORTS_MAX (2u << 20)
+
+/* Read records (wm, hi] up to the port budget into the hour and day maps; *last gets the last
+ * record taken. */
+static int rollup_read(struct sqlite_store *s, int64_t wm, int64_t hi, int64_t off,
+		       int64_t hour_cut, int64_t day_cut, struct aggmap *hour, struct aggmap *day,
+		       int64_t *last)
+{
+	sqlite3_stmt *st = db_prepare(s->db,
+				      "SELECT id, sensor_id, start, ports FROM obs_records"
+				      " WHERE id > ? AND id <= ? ORDER BY id",
+				      s->err, sizeof s->err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int64(st, 1, wm);
+	sqlite3_bind_int64(st, 2, hi);
+	*last = wm;
+	size_t taken = 0;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int64_t id = sqlite3_column_int64(st, 0), sensor = sqlite3_column_int64(st, 1);
+		int64_t start = sqlite3_column_int64(st, 2);
+		const uint8_t *p = sqlite3_column_blob(st, 3);
+		size_t len = (size_t)sqlite3_column_bytes(st, 3), o = 0;
+		int64_t h = start - start % 3600, d = floor_day(start, off);
+		struct obs_port x;
+		while (p && portpack_next(p, len, &o, &x)) {
+			struct agg *e;
+			if (h >= hour_cut) {
+				e = agg_get(hour, sensor, h, x.proto, x.port);
+				if (!e)
+					goto nomem;
+				e->packets += x.packets;
+				e->sources = x.sources > e->sources ? x.sources : e->sources;
+				e->destinations = x.destinations > e->destinations
+						      ? x.destinations
+						      : e->destinations;
+			}
+			if (d >= day_cut) {
+				e = agg_get(day, sensor, d, x.proto, x.port);
+				if (!e)
+					goto nomem;
+				e->packets += x.packets;
+				e->sources = x.sources > e->sources ? x.sources : e->sources;
+				e->destinations = x.destinations > e->destinations
+						      ? x.destinations
+						      : e->destinations;
+			}
+			taken++;
+		}
+		*last = id;
+		if (taken >= ROLLUP_PORTS_MAX)
+			break;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		seterr(s, "rollup read");
+		return -1;
+	}
+	if (rc ==
+	    SQLITE_DONE) /* every id up to hi was read (ids of rolled-back inserts are gaps) */
+		*last = hi;
+	return 0;
+nomem:
+	sqlite3_finalize(st);
+	(void)snprintf(s->err, sizeof s->err, "rollup: out of memory");
+	return -1;
+}
+
+/* Write the maps: hourly and daily rows per sensor, and the all-sensor daily rows from the
+ * differences each daily row makes (its packets, the growth of its source count, and one more
+ * sensor when the row is new). Fills the touched days. */
+static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggmap *day,
+			int64_t **days, size_t *n_days)
+{
+	int ret = -1;
+	struct aggmap all = {0};
+	sqlite3_stmt *up_h = NULL, *old_d = NULL, *up_d = NULL, *up_a = NULL;
+	size_t cap_days = 0;
+	*days = NULL;
+	*n_days = 0;
+	up_h =
+	    db_prepare(s->db,
+		       "INSERT INTO obs_port_hour VALUES(?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+		       " packets = packets + excluded.packets,"
+		       " sources = max(sources, excluded.sources),"
+		       " destinations = max(destinations, excluded.destinations)",
+		       s->err, sizeof s->err);
+	old_d = db_prepare(s->db,
+			   "SELECT sources FROM obs_port_day"
+			   " WHERE sensor_id = ? AND t = ? AND proto = ? AND port = ?",
+			   s->err, sizeof s->err);
+	up_d = db_prepare(s->db,
+			  "INSERT INTO obs_port_day VALUES(?,?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+			  " packets = packets + excluded.packets,"
+			  " sources = max(sources, excluded.sources),"
+			  " destinations = max(destinations, excluded.destinations)",
+			  s->err, sizeof s->err);
+	up_a =
+	    db_prepare(s->db,
+		       "INSERT INTO obs_port_day_all VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+		       " packets = packets + excluded.packets,"
+		       " sources = sources + excluded.sources,"
+		       " sensors = sensors + excluded.sensors",
+		       s->err, sizeof s->err);
+	if (!up_h || !old_d || !up_d || !up_a)
+		goto out;
+	size_t n = agg_sorted(hour);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg *e = &hour->v[i];
+		sqlite3_reset(up_h);
+		sqlite3_bind_int64(up_h, 1, e->sensor);
+		sqlite3_bind_int64(up_h, 2, e->t);
+		sqlite3_bind_int(up_h, 3, e->proto);
+		sqlite3_bind_int(up_h, 4, e->port);
+		bind_u64(up_h, 5, e->packets);
+		bind_u64(up_h, 6, e->sources);
+		bind_u64(up_h, 7, e->destinations);
+		if (sqlite3_step(up_h) != SQLITE_DONE) {
+			seterr(s, "hourly rollup");
+			goto out;
+		}
+	}
+	n = agg_sorted(day);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg *e = &day->v[i];
+		if (*n_days == 0 || (*days)[*n_days - 1] != e->t) {
+			bool seen = false;
+			for (size_t k = 0; k < *n_days && !seen; k++)
+				seen = (*days)[k] == e->t;
+			if (!seen) {
+				if (!grow((void **)days, &cap_days, *n_days, sizeof **days))
+					goto nomem;
+				(*days)[(*n_days)++] = e->t;
+			}
+		}
+		sqlite3_reset(old_d);
+		sqlite3_bind_int64(old_d, 1, e->sensor);
+		sqlite3_bind_int64(old_d, 2, e->t);
+		sqlite3_bind_int(old_d, 3, e->proto);
+		sqlite3_bind_int(old_d, 4, e->port);
+		int rc = sqlite3_step(old_d);
+		bool existed = rc == SQLITE_ROW;
+		uint64_t old_src = existed ? col_u64(old_d, 0) : 0;
+		if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+			seterr(s, "daily rollup");
+			goto out;
+		}
+		sqlite3_reset(up_d);
+		sqlite3_bind_int64(up_d, 1, e->sensor);
+		sqlite3_bind_int64(up_d, 2, e->t);
+		sqlite3_bind_int(up_d, 3, e->proto);
+		sqlite3_bind_int(up_d, 4, e->port);
+		bind_u64(up_d, 5, e->packets);
+		bind_u64(up_d, 6, e->sources);
+		bind_u64(up_d, 7, e->destinations);
+		if (sqlite3_step(up_d) != SQLITE_DONE) {
+			seterr(s, "daily rollup");
+			goto out;
+		}
+		struct agg *a = agg_get(&all, 0, e->t, e->proto, e->port);
+		if (!a)
+			goto nomem;
+		a->packets += e->packets;
+		a->sources += e->sources > old_src ? e->sources - old_src : 0;
+		a->sensors += !existed;
+	}
+	n = agg_sorted(&all);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg *e = &all.v[i];
+		sqlite3_reset(up_a);
+		sqlite3_bind_int64(up_a, 1, e->t);
+		sqlite3_bind_int(up_a, 2, e->proto);
+		sqlite3_bind_int(up_a, 3, e->port);
+		bind_u64(up_a, 4, e->packets);
+		bind_u64(up_a, 5, e->sources);
+		bind_u64(up_a, 6, e->sensors);
+		if (sqlite3_step(up_a) != SQLITE_DONE) {
+			seterr(s, "all-sensor rollup");
+			goto out;
+		}
+	}
+	ret = 0;
+	goto out;
+nomem:
+	(void)snprintf(s->err, sizeof s->err, "rollup: out of memory");
+out:
+	free(all.v);
+	sqlite3_finalize(up_h);
+	sqlite3_finalize(old_d);
+	sqlite3_finalize(up_d);
+	sqlite3_finalize(up_a);
+	return ret;
+}
+
+static int day_cmp(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
 static int st_rollup(struct obs_store *base, int64_t off, const struct obs_retention *keep,
 		     int64_t now, size_t max_records, struct obs_rollup_report *out)
 {
 	struct sqlite_store *s = S(base);
 	memset(out, 0, sizeof *out);
 	int64_t wm, hi = 0;
+	struct aggmap hour = {0}, day = {0};
+	int64_t *days = NULL;
+	size_t n_days = 0;
 	if (db_exec(s->db, "BEGIN IMMEDIATE", s->err, sizeof s->err) != 0)
 		return -1;
 	if (state_get(s, "rolled", &wm) != 0)
@@ -675,6 +966,10 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 	int64_t hour_cut = keep->hour_days ? now - (int64_t)keep->hour_days * 86400 : INT64_MIN;
 	int64_t day_cut = keep->day_days ? now - (int64_t)keep->day_days * 86400 : INT64_MIN;
 	if (hi > wm) {
+		/* ports: aggregated here; the rest: in SQL over the same records */
+		if (rollup_read(s, wm, hi, off, hour_cut, day_cut, &hour, &day, &hi) != 0 ||
+		    rollup_write(s, &hour, &day, &days, &n_days) != 0)
+			goto fail;
 		int64_t p[] = {wm, hi, off};
 		int64_t cuts[] = {hour_cut, day_cut};
 		if (db_exec(s->db,
@@ -685,25 +980,7 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 			   "INSERT INTO temp.nr SELECT id, sensor_id, start - start % 3600,"
 			   " (start + ?3) - (start + ?3) % 86400 - ?3"
 			   " FROM obs_records WHERE id > ?1 AND id <= ?2",
-			   3, p) != 0 ||
-		    exec_i(s,
-			   "INSERT INTO obs_port_hour SELECT n.sensor_id, n.h, p.proto, p.port,"
-			   " SUM(p.packets), MAX(p.sources), MAX(p.destinations)"
-			   " FROM temp.nr n JOIN obs_ports p ON p.rec = n.id WHERE n.h >= ?1"
-			   " GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET"
-			   " packets = packets + excluded.packets,"
-			   " sources = max(sources, excluded.sources),"
-			   " destinations = max(destinations, excluded.destinations)",
-			   1, cuts) != 0 ||
-		    exec_i(s,
-			   "INSERT INTO obs_port_day SELECT n.sensor_id, n.d, p.proto, p.port,"
-			   " SUM(p.packets), MAX(p.sources), MAX(p.destinations)"
-			   " FROM temp.nr n JOIN obs_ports p ON p.rec = n.id WHERE n.d >= ?2"
-			   " GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET"
-			   " packets = packets + excluded.packets,"
-			   " sources = max(sources, excluded.sources),"
-			   " destinations = max(destinations, excluded.destinations)",
-			   2, cuts) != 0)
+			   3, p) != 0)
 			goto fail;
 		static const char *const sensor_roll =
 		    "INSERT INTO %s SELECT n.sensor_id, n.%c, COUNT(*), SUM(r.end - r.start),"
@@ -733,47 +1010,10 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 			   " sources = sources + excluded.sources",
 			   2, cuts) != 0)
 			goto fail;
-
-		/* the all-sensor daily table and the surges of every day touched */
-		sqlite3_stmt *days =
-		    db_prepare(s->db, "SELECT DISTINCT d FROM temp.nr WHERE d >= ? ORDER BY d",
-			       s->err, sizeof s->err);
-		if (!days)
+		qsort(days, n_days, sizeof *days, day_cmp);
+		if (surges_for_days(s, days, n_days) != 0)
 			goto fail;
-		sqlite3_bind_int64(days, 1, day_cut);
-		int rc;
-		int64_t *touched = NULL;
-		size_t n_touched = 0, cap_touched = 0;
-		while ((rc = sqlite3_step(days)) == SQLITE_ROW) {
-			int64_t d[] = {sqlite3_column_int64(days, 0)};
-			if (!grow((void **)&touched, &cap_touched, n_touched, sizeof *touched)) {
-				rc = SQLITE_NOMEM;
-				break;
-			}
-			touched[n_touched++] = d[0];
-			if (exec_i(s, "DELETE FROM obs_port_day_all WHERE t = ?1", 1, d) != 0 ||
-			    exec_i(
-				s,
-				"INSERT INTO obs_port_day_all SELECT t, proto, port, SUM(packets),"
-				" SUM(sources), COUNT(*) FROM obs_port_day WHERE t = ?1"
-				" GROUP BY proto, port",
-				1, d) != 0) {
-				free(touched);
-				sqlite3_finalize(days);
-				goto fail;
-			}
-			out->days++;
-		}
-		sqlite3_finalize(days);
-		if (rc != SQLITE_DONE) {
-			free(touched);
-			seterr(s, "rollup days");
-			goto fail;
-		}
-		int sr = surges_for_days(s, touched, n_touched);
-		free(touched);
-		if (sr != 0)
-			goto fail;
+		out->days = n_days;
 		out->records = (uint64_t)(hi - wm);
 		int64_t gen;
 		if (state_set(s, "rolled", hi) != 0 || state_get(s, "generation", &gen) != 0 ||
@@ -792,10 +1032,10 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 				  hour_cut, day_cut};
 		/* the per-record lists go; the record rows stay: they are the keys that make a
 		 * re-sent record a duplicate */
-		if (exec_i(s,
-			   "DELETE FROM obs_ports WHERE rec IN"
-			   " (SELECT id FROM obs_records WHERE start < ?1)",
-			   1, icut) != 0 ||
+		if (exec_i(
+			s,
+			"UPDATE obs_records SET ports = x'' WHERE start < ?1 AND length(ports) > 0",
+			1, icut) != 0 ||
 		    exec_i(s,
 			   "DELETE FROM obs_top WHERE rec IN"
 			   " (SELECT id FROM obs_records WHERE start < ?1)",
@@ -811,8 +1051,14 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 	}
 	if (db_exec(s->db, "COMMIT", s->err, sizeof s->err) != 0)
 		goto fail;
+	free(hour.v);
+	free(day.v);
+	free(days);
 	return 0;
 fail:
+	free(hour.v);
+	free(day.v);
+	free(days);
 	st_rollback(base);
 	return -1;
 }
