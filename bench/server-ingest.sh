@@ -30,12 +30,10 @@ LOAD=$BUILD/bench/ingest-load
 KD=$BUILD/src/server/keikaid
 CLI=$BUILD/src/cli/keikai
 
+# one 5-minute interval of today, so that every rollup level keeps it
 REC=$OUT/ingest-$SENSORS-$PORTS.jsonl
-if [ ! -s "$REC" ]; then
-	"$HIST" --bench "$SENSORS" --ports "$PORTS" --interval 300 -o "$REC.tmp" \
-		--manifest "$OUT/ingest-$SENSORS.tsv" || die "keikai-history"
-	mv "$REC.tmp" "$REC"
-fi
+"$HIST" --bench "$SENSORS" --ports "$PORTS" --interval 300 --from "$(TZ=Asia/Tokyo date +%F)" \
+	-o "$REC" --manifest "$OUT/ingest-$SENSORS.tsv" || die "keikai-history"
 DB=$tmp/k.db
 "$CLI" -d "$DB" sensor import "$OUT/ingest-$SENSORS.tsv" >"$tmp/tokens.tsv" || die "sensor import"
 ADMIN=$("$CLI" -d "$DB" token add bench --role admin)
