@@ -41,10 +41,12 @@ t0=$(date +%s)
 mkdir -p "$OUT"
 rm -f "$OUT"/keikai.db* "$OUT"/*.jsonl "$OUT"/*.tsv
 echo "keikai demo: simulating a year of history from 8 sensors ..."
-"$HIST" --sensors 8 --interval 3600 -o "$OUT/history.jsonl" --manifest "$OUT/sensors.tsv" \
-	--answers "$OUT/answers.json"
+# the sensors first (the manifest does not depend on the range), then the records, generated
+# and imported at the same time through a pipe
+"$HIST" --sensors 8 --from "$(TZ=Asia/Tokyo date +%F)" -o /dev/null --manifest "$OUT/sensors.tsv"
 "$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" sensor import "$OUT/sensors.tsv" >/dev/null
-"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" import "$OUT/history.jsonl"
+"$HIST" --sensors 8 --interval 3600 --ports 20 -o - --answers "$OUT/answers.json" |
+	"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" import -
 "$CLI" -d "$OUT/keikai.db" org add "Demo live sensors" >/dev/null
 "$CLI" -d "$OUT/keikai.db" sensor add live-1 --org "Demo live sensors" --region JP \
 	--location "this machine" >"$OUT/live-1.token"

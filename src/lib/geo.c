@@ -128,7 +128,7 @@ static void geo_copy(char *dst, size_t size, const char *src)
 	dst[n] = '\0';
 }
 
-int geo_lookup(struct geo *g, const struct ip_addr *a, struct geo_info *ret)
+static int lookup(struct geo *g, const struct ip_addr *a, struct geo_info *ret, bool full)
 {
 	struct in6_addr in6;
 	struct loc_network *net = NULL;
@@ -166,11 +166,12 @@ int geo_lookup(struct geo *g, const struct ip_addr *a, struct geo_info *ret)
 	if (cc && strlen(cc) == 2)
 		memcpy(info.country, cc, 3);
 	info.asn = loc_network_get_asn(net);
-	geo_copy(info.prefix, sizeof(info.prefix), loc_network_str(net));
+	if (full)
+		geo_copy(info.prefix, sizeof(info.prefix), loc_network_str(net));
 	info.anycast = loc_network_has_flag(net, LOC_NETWORK_FLAG_ANYCAST) != 0;
 	info.anonymous_proxy = loc_network_has_flag(net, LOC_NETWORK_FLAG_ANONYMOUS_PROXY) != 0;
 	info.satellite = loc_network_has_flag(net, LOC_NETWORK_FLAG_SATELLITE_PROVIDER) != 0;
-	if (info.asn && loc_database_get_as(g->db, &as, info.asn) == 0 && as) {
+	if (full && info.asn && loc_database_get_as(g->db, &as, info.asn) == 0 && as) {
 		geo_copy(info.as_name, sizeof(info.as_name), loc_as_get_name(as));
 		(void)loc_as_unref(as);
 	}
@@ -180,4 +181,14 @@ int geo_lookup(struct geo *g, const struct ip_addr *a, struct geo_info *ret)
 out:
 	(void)pthread_mutex_unlock(&g->lock);
 	return rc;
+}
+
+int geo_lookup(struct geo *g, const struct ip_addr *a, struct geo_info *ret)
+{
+	return lookup(g, a, ret, true);
+}
+
+int geo_lookup_brief(struct geo *g, const struct ip_addr *a, struct geo_info *ret)
+{
+	return lookup(g, a, ret, false);
 }

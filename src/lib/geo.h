@@ -47,6 +47,10 @@ void geo_close(struct geo *g);
  * neither IPv4 nor IPv6, -EIO when libloc fails. *ret is untouched unless 0 is returned. */
 int geo_lookup(struct geo *g, const struct ip_addr *a, struct geo_info *ret);
 
+/* The same without the AS name and the prefix (as_name and prefix are ""): about half the
+ * work, for tagging many addresses. */
+int geo_lookup_brief(struct geo *g, const struct ip_addr *a, struct geo_info *ret);
+
 /* Name of country cc (two letters, either case) in lang ("en" or "ja"; anything else is
  * English). Returns a static string, or NULL for a code the table does not know. Every code
  * in the table has both names. Thread-safe. */

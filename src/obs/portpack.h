@@ -24,4 +24,19 @@ uint8_t *portpack_encode(const struct obs_port *ports, size_t n, size_t *len);
 /* Read the next port from p[*off..len); false at the end or on a malformed buffer. */
 bool portpack_next(const uint8_t *p, size_t len, size_t *off, struct obs_port *out);
 
+/* The top sources, packed the same way with their country and AS (tagged at ingest): per
+ * source, the family (4 or 6), the address (4 or 16 bytes), the country (2 bytes, 0 0 when
+ * unknown), then the AS and the packets as varints. */
+struct portpack_source {
+	struct ip_addr src;
+	char cc[3];
+	uint32_t asn;
+	uint64_t packets;
+};
+
+/* Pack n sources with their tags (cc/asn arrays may be NULL: unknown). */
+uint8_t *portpack_sources(const struct obs_top_source *top, const char (*cc)[3],
+			  const uint32_t *asn, size_t n, size_t *len);
+bool portpack_next_source(const uint8_t *p, size_t len, size_t *off, struct portpack_source *out);
+
 #endif

@@ -41,7 +41,8 @@ static const char *const migrations[] = {
     " probe INTEGER NOT NULL, backscatter INTEGER NOT NULL, captured INTEGER NOT NULL,"
     " not_dark INTEGER NOT NULL, kernel_drops INTEGER NOT NULL, if_drops INTEGER NOT NULL,"
     " ts_backwards INTEGER NOT NULL, icmp_mismatch INTEGER NOT NULL, by_proto TEXT NOT NULL,"
-    " counters TEXT NOT NULL, ports BLOB NOT NULL, UNIQUE(sensor_id, start));"
+    " counters TEXT NOT NULL, ports BLOB NOT NULL, top BLOB NOT NULL,"
+    " UNIQUE(sensor_id, start));"
     "CREATE INDEX obs_records_start ON obs_records(start);"
     "CREATE TABLE obs_scanners(rec INTEGER NOT NULL, idx INTEGER NOT NULL, src TEXT NOT NULL,"
     " cc TEXT NOT NULL, asn INTEGER NOT NULL, proto INTEGER NOT NULL, ports TEXT NOT NULL,"
@@ -53,14 +54,10 @@ static const char *const migrations[] = {
     " port_count INTEGER NOT NULL, packets INTEGER NOT NULL, packets_interval INTEGER NOT NULL,"
     " destinations INTEGER NOT NULL, peak INTEGER NOT NULL, start INTEGER NOT NULL,"
     " last INTEGER NOT NULL, ongoing INTEGER NOT NULL, PRIMARY KEY(rec, idx)) WITHOUT ROWID;"
-    "CREATE TABLE obs_top(rec INTEGER NOT NULL, idx INTEGER NOT NULL, src TEXT NOT NULL,"
-    " cc TEXT NOT NULL, asn INTEGER NOT NULL, packets INTEGER NOT NULL,"
-    " PRIMARY KEY(rec, idx)) WITHOUT ROWID;"
     "CREATE TABLE obs_port_hour(sensor_id INTEGER NOT NULL, t INTEGER NOT NULL,"
     " proto INTEGER NOT NULL, port INTEGER NOT NULL, packets INTEGER NOT NULL,"
     " sources INTEGER NOT NULL, destinations INTEGER NOT NULL,"
-    " PRIMARY KEY(sensor_id, t, proto, port)) WITHOUT ROWID;"
-    "CREATE INDEX obs_port_hour_port ON obs_port_hour(proto, port, t);"
+    " PRIMARY KEY(proto, port, t, sensor_id)) WITHOUT ROWID;"
     "CREATE TABLE obs_port_day(sensor_id INTEGER NOT NULL, t INTEGER NOT NULL,"
     " proto INTEGER NOT NULL, port INTEGER NOT NULL, packets INTEGER NOT NULL,"
     " sources INTEGER NOT NULL, destinations INTEGER NOT NULL,"
@@ -96,18 +93,17 @@ static const char *const migrations[] = {
     "INSERT INTO obs_state VALUES('rolled', 0), ('generation', 0), ('retention_at', 0);",
 };
 
-enum { ST_PUT_RECORD, ST_PUT_SCANNER, ST_PUT_DOS, ST_PUT_TOP, ST_BY_TOKEN, ST_MAX };
+enum { ST_PUT_RECORD, ST_PUT_SCANNER, ST_PUT_DOS, ST_BY_TOKEN, ST_MAX };
 
 static const char *const stmt_sql[ST_MAX] = {
     [ST_PUT_RECORD] = "INSERT INTO obs_records(sensor_id, start, end, interval, partial, received,"
 		      " packets, bytes, ipv4, ipv6, tcp, udp, icmp, icmp6, other, probe,"
 		      " backscatter, captured, not_dark, kernel_drops, if_drops, ts_backwards,"
-		      " icmp_mismatch, by_proto, counters, ports)"
-		      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
+		      " icmp_mismatch, by_proto, counters, ports, top)"
+		      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)"
 		      " ON CONFLICT(sensor_id, start) DO NOTHING",
     [ST_PUT_SCANNER] = "INSERT INTO obs_scanners VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_PUT_DOS] = "INSERT INTO obs_dos VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_PUT_TOP] = "INSERT INTO obs_top VALUES(?,?,?,?,?,?)",
     [ST_BY_TOKEN] = "SELECT id, name, enabled FROM obs_sensors WHERE token_hash = ?",
 };
 
@@ -286,10 +282,32 @@ static enum obs_put_result st_put(struct obs_store *base, int64_t sensor_id,
 		return OBS_PUT_ERROR;
 	}
 	sqlite3_bind_blob64(st, i++, packed, plen, SQLITE_STATIC);
+	size_t tlen = 0;
+	char(*cc)[3] = calloc(r->n_top + 1, sizeof *cc);
+	uint32_t *asn = calloc(r->n_top + 1, sizeof *asn);
+	uint8_t *top = NULL;
+	if (cc && asn) {
+		for (size_t k = 0; k < r->n_top && geo && geo->top; k++) {
+			memcpy(cc[k], geo->top[k].cc, 3);
+			asn[k] = geo->top[k].asn;
+		}
+		top = portpack_sources(r->top, (const char(*)[3])cc, asn, r->n_top, &tlen);
+	}
+	free(cc);
+	free(asn);
+	if (!top) {
+		free(counters);
+		free(packed);
+		sqlite3_reset(st);
+		(void)snprintf(s->err, sizeof s->err, "out of memory");
+		return OBS_PUT_ERROR;
+	}
+	sqlite3_bind_blob64(st, i++, top, tlen, SQLITE_STATIC);
 	int rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	free(counters);
 	free(packed);
+	free(top);
 	if (rc != SQLITE_DONE) {
 		seterr(s, "store record");
 		return OBS_PUT_ERROR;
@@ -362,25 +380,6 @@ static enum obs_put_result st_put(struct obs_store *base, int64_t sensor_id,
 	}
 	sqlite3_reset(st);
 
-	st = s->st[ST_PUT_TOP];
-	for (size_t k = 0; k < r->n_top; k++) {
-		const struct obs_top_source *x = &r->top[k];
-		const struct obs_geo *g = geo && geo->top ? &geo->top[k] : &no_geo;
-		ip_addr_format(&x->src, addr, sizeof addr);
-		sqlite3_reset(st);
-		sqlite3_bind_int64(st, 1, rec);
-		sqlite3_bind_int64(st, 2, (int64_t)k);
-		sqlite3_bind_text(st, 3, addr, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_text(st, 4, g->cc, -1, SQLITE_TRANSIENT);
-		sqlite3_bind_int64(st, 5, g->asn);
-		bind_u64(st, 6, x->packets);
-		if (sqlite3_step(st) != SQLITE_DONE) {
-			seterr(s, "store top source");
-			sqlite3_reset(st);
-			return OBS_PUT_ERROR;
-		}
-	}
-	sqlite3_reset(st);
 	return OBS_PUT_STORED;
 }
 
@@ -622,6 +621,8 @@ out:
 /* One (sensor, bucket, protocol, port) and its sums. */
 struct agg {
 	int64_t sensor, t;
+	uint32_t asn; /* source rollup: AS and country; 0 in the port rollups */
+	uint16_t cc;
 	uint16_t port;
 	uint8_t proto;
 	bool used;
@@ -633,13 +634,19 @@ struct aggmap {
 	size_t cap, n; /* cap a power of two */
 };
 
-static uint64_t agg_hash(int64_t sensor, int64_t t, uint8_t proto, uint16_t port)
+static uint64_t agg_hash(int64_t sensor, int64_t t, uint64_t k)
 {
 	uint64_t x = (uint64_t)sensor * 0x9e3779b97f4a7c15u ^ (uint64_t)t * 0xc2b2ae3d27d4eb4fu ^
-		     ((uint64_t)proto << 16 | port) * 0x165667b19e3779f9u;
+		     k * 0x165667b19e3779f9u;
 	x ^= x >> 31;
 	x *= 0xbf58476d1ce4e5b9u;
 	return x ^ (x >> 29);
+}
+
+/* The key's third part: protocol and port, or country and AS. */
+static uint64_t agg_k(const struct agg *e)
+{
+	return (uint64_t)e->proto << 16 | e->port | (uint64_t)e->cc << 24 | (uint64_t)e->asn << 40;
 }
 
 static bool agg_grow(struct aggmap *m)
@@ -652,7 +659,7 @@ static bool agg_grow(struct aggmap *m)
 		if (!m->v[i].used)
 			continue;
 		const struct agg *e = &m->v[i];
-		size_t j = agg_hash(e->sensor, e->t, e->proto, e->port) & (nc - 1);
+		size_t j = agg_hash(e->sensor, e->t, agg_k(e)) & (nc - 1);
 		while (v[j].used)
 			j = (j + 1) & (nc - 1);
 		v[j] = *e;
@@ -664,27 +671,32 @@ static bool agg_grow(struct aggmap *m)
 }
 
 /* The entry of the key, made when new; NULL on out-of-memory. */
-static struct agg *agg_get(struct aggmap *m, int64_t sensor, int64_t t, uint8_t proto,
-			   uint16_t port)
+static struct agg *agg_get2(struct aggmap *m, int64_t sensor, int64_t t, uint8_t proto,
+			    uint16_t port, uint16_t cc, uint32_t asn)
 {
 	if ((m->n + 1) * 2 > m->cap && !agg_grow(m))
 		return NULL;
-	size_t j = agg_hash(sensor, t, proto, port) & (m->cap - 1);
+	struct agg key = {
+	    .sensor = sensor, .t = t, .asn = asn, .cc = cc, .port = port, .proto = proto};
+	uint64_t k = agg_k(&key);
+	size_t j = agg_hash(sensor, t, k) & (m->cap - 1);
 	while (m->v[j].used) {
 		struct agg *e = &m->v[j];
-		if (e->sensor == sensor && e->t == t && e->proto == proto && e->port == port)
+		if (e->sensor == sensor && e->t == t && agg_k(e) == k)
 			return e;
 		j = (j + 1) & (m->cap - 1);
 	}
 	struct agg *e = &m->v[j];
-	memset(e, 0, sizeof *e);
+	*e = key;
 	e->used = true;
-	e->sensor = sensor;
-	e->t = t;
-	e->proto = proto;
-	e->port = port;
 	m->n++;
 	return e;
+}
+
+static struct agg *agg_get(struct aggmap *m, int64_t sensor, int64_t t, uint8_t proto,
+			   uint16_t port)
+{
+	return agg_get2(m, sensor, t, proto, port, 0, 0);
 }
 
 static int agg_cmp(const void *a, const void *b)
@@ -694,20 +706,37 @@ static int agg_cmp(const void *a, const void *b)
 		return x->sensor < y->sensor ? -1 : 1;
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
+	if (x->cc != y->cc)
+		return x->cc < y->cc ? -1 : 1;
+	if (x->asn != y->asn)
+		return x->asn < y->asn ? -1 : 1;
 	if (x->proto != y->proto)
 		return x->proto < y->proto ? -1 : 1;
 	return x->port < y->port ? -1 : x->port > y->port;
 }
 
-/* The used entries, packed to the front and sorted by key (the tables' order): the writes
- * then walk each B-tree forwards. */
-static size_t agg_sorted(struct aggmap *m)
+/* Port first: the order of obs_port_hour's key. */
+static int agg_cmp_port(const void *a, const void *b)
+{
+	const struct agg *x = a, *y = b;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	if (x->port != y->port)
+		return x->port < y->port ? -1 : 1;
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	return x->sensor < y->sensor ? -1 : x->sensor > y->sensor;
+}
+
+/* The used entries, packed to the front and sorted in the order of the table they go to: the
+ * writes then walk its B-tree forwards. */
+static size_t agg_sorted(struct aggmap *m, int (*cmp)(const void *, const void *))
 {
 	size_t k = 0;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->v[i].used)
 			m->v[k++] = m->v[i];
-	qsort(m->v, k, sizeof *m->v, agg_cmp);
+	qsort(m->v, k, sizeof *m->v, cmp);
 	return k;
 }
 
@@ -719,10 +748,10 @@ static size_t agg_sorted(struct aggmap *m)
  * record taken. */
 static int rollup_read(struct sqlite_store *s, int64_t wm, int64_t hi, int64_t off,
 		       int64_t hour_cut, int64_t day_cut, struct aggmap *hour, struct aggmap *day,
-		       int64_t *last)
+		       struct aggmap *src, int64_t *last)
 {
 	sqlite3_stmt *st = db_prepare(s->db,
-				      "SELECT id, sensor_id, start, ports FROM obs_records"
+				      "SELECT id, sensor_id, start, ports, top FROM obs_records"
 				      " WHERE id > ? AND id <= ? ORDER BY id",
 				      s->err, sizeof s->err);
 	if (!st)
@@ -763,6 +792,19 @@ static int rollup_read(struct sqlite_store *s, int64_t wm, int64_t hi, int64_t o
 			}
 			taken++;
 		}
+		p = sqlite3_column_blob(st, 4);
+		len = (size_t)sqlite3_column_bytes(st, 4);
+		o = 0;
+		struct portpack_source ps;
+		while (d >= day_cut && p && portpack_next_source(p, len, &o, &ps)) {
+			uint16_t cc = (uint16_t)((uint8_t)ps.cc[0] << 8 | (uint8_t)ps.cc[1]);
+			struct agg *e = agg_get2(src, sensor, d, 0, 0, cc, ps.asn);
+			if (!e)
+				goto nomem;
+			e->packets += ps.packets;
+			e->sources++;
+			taken++;
+		}
 		*last = id;
 		if (taken >= ROLLUP_PORTS_MAX)
 			break;
@@ -786,11 +828,11 @@ nomem:
  * differences each daily row makes (its packets, the growth of its source count, and one more
  * sensor when the row is new). Fills the touched days. */
 static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggmap *day,
-			int64_t **days, size_t *n_days)
+			struct aggmap *src, int64_t **days, size_t *n_days)
 {
 	int ret = -1;
 	struct aggmap all = {0};
-	sqlite3_stmt *up_h = NULL, *old_d = NULL, *up_d = NULL, *up_a = NULL;
+	sqlite3_stmt *up_h = NULL, *old_d = NULL, *up_d = NULL, *up_a = NULL, *up_s = NULL;
 	size_t cap_days = 0;
 	*days = NULL;
 	*n_days = 0;
@@ -818,9 +860,14 @@ static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggm
 		       " sources = sources + excluded.sources,"
 		       " sensors = sensors + excluded.sensors",
 		       s->err, sizeof s->err);
-	if (!up_h || !old_d || !up_d || !up_a)
+	up_s = db_prepare(
+	    s->db,
+	    "INSERT INTO obs_src_day VALUES(?,?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+	    " packets = packets + excluded.packets, sources = sources + excluded.sources",
+	    s->err, sizeof s->err);
+	if (!up_h || !old_d || !up_d || !up_a || !up_s)
 		goto out;
-	size_t n = agg_sorted(hour);
+	size_t n = agg_sorted(hour, agg_cmp_port);
 	for (size_t i = 0; i < n; i++) {
 		const struct agg *e = &hour->v[i];
 		sqlite3_reset(up_h);
@@ -836,7 +883,7 @@ static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggm
 			goto out;
 		}
 	}
-	n = agg_sorted(day);
+	n = agg_sorted(day, agg_cmp);
 	for (size_t i = 0; i < n; i++) {
 		const struct agg *e = &day->v[i];
 		if (*n_days == 0 || (*days)[*n_days - 1] != e->t) {
@@ -880,7 +927,7 @@ static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggm
 		a->sources += e->sources > old_src ? e->sources - old_src : 0;
 		a->sensors += !existed;
 	}
-	n = agg_sorted(&all);
+	n = agg_sorted(&all, agg_cmp);
 	for (size_t i = 0; i < n; i++) {
 		const struct agg *e = &all.v[i];
 		sqlite3_reset(up_a);
@@ -895,11 +942,28 @@ static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggm
 			goto out;
 		}
 	}
+	n = agg_sorted(src, agg_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg *e = &src->v[i];
+		char cc[3] = {(char)(e->cc >> 8), (char)(e->cc & 0xff), 0};
+		sqlite3_reset(up_s);
+		sqlite3_bind_int64(up_s, 1, e->sensor);
+		sqlite3_bind_int64(up_s, 2, e->t);
+		sqlite3_bind_text(up_s, 3, cc, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(up_s, 4, e->asn);
+		bind_u64(up_s, 5, e->packets);
+		bind_u64(up_s, 6, e->sources);
+		if (sqlite3_step(up_s) != SQLITE_DONE) {
+			seterr(s, "source rollup");
+			goto out;
+		}
+	}
 	ret = 0;
 	goto out;
 nomem:
 	(void)snprintf(s->err, sizeof s->err, "rollup: out of memory");
 out:
+	sqlite3_finalize(up_s);
 	free(all.v);
 	sqlite3_finalize(up_h);
 	sqlite3_finalize(old_d);
@@ -920,7 +984,7 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 	struct sqlite_store *s = S(base);
 	memset(out, 0, sizeof *out);
 	int64_t wm, hi = 0;
-	struct aggmap hour = {0}, day = {0};
+	struct aggmap hour = {0}, day = {0}, src = {0};
 	int64_t *days = NULL;
 	size_t n_days = 0;
 	if (db_exec(s->db, "BEGIN IMMEDIATE", s->err, sizeof s->err) != 0)
@@ -967,8 +1031,8 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 	int64_t day_cut = keep->day_days ? now - (int64_t)keep->day_days * 86400 : INT64_MIN;
 	if (hi > wm) {
 		/* ports: aggregated here; the rest: in SQL over the same records */
-		if (rollup_read(s, wm, hi, off, hour_cut, day_cut, &hour, &day, &hi) != 0 ||
-		    rollup_write(s, &hour, &day, &days, &n_days) != 0)
+		if (rollup_read(s, wm, hi, off, hour_cut, day_cut, &hour, &day, &src, &hi) != 0 ||
+		    rollup_write(s, &hour, &day, &src, &days, &n_days) != 0)
 			goto fail;
 		int64_t p[] = {wm, hi, off};
 		int64_t cuts[] = {hour_cut, day_cut};
@@ -1001,14 +1065,7 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		if (exec_i(s, sql, 2, cuts) != 0)
 			goto fail;
 		(void)snprintf(sql, sizeof sql, sensor_roll, "obs_sensor_day", 'd', 'd', 2);
-		if (exec_i(s, sql, 2, cuts) != 0 ||
-		    exec_i(s,
-			   "INSERT INTO obs_src_day SELECT n.sensor_id, n.d, x.cc, x.asn,"
-			   " SUM(x.packets), COUNT(*) FROM temp.nr n JOIN obs_top x ON x.rec = n.id"
-			   " WHERE n.d >= ?2 GROUP BY 1, 2, 3, 4 ON CONFLICT DO UPDATE SET"
-			   " packets = packets + excluded.packets,"
-			   " sources = sources + excluded.sources",
-			   2, cuts) != 0)
+		if (exec_i(s, sql, 2, cuts) != 0)
 			goto fail;
 		qsort(days, n_days, sizeof *days, day_cmp);
 		if (surges_for_days(s, days, n_days) != 0)
@@ -1032,13 +1089,9 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 				  hour_cut, day_cut};
 		/* the per-record lists go; the record rows stay: they are the keys that make a
 		 * re-sent record a duplicate */
-		if (exec_i(
-			s,
-			"UPDATE obs_records SET ports = x'' WHERE start < ?1 AND length(ports) > 0",
-			1, icut) != 0 ||
-		    exec_i(s,
-			   "DELETE FROM obs_top WHERE rec IN"
-			   " (SELECT id FROM obs_records WHERE start < ?1)",
+		if (exec_i(s,
+			   "UPDATE obs_records SET ports = x'', top = x''"
+			   " WHERE start < ?1 AND (length(ports) > 0 OR length(top) > 0)",
 			   1, icut) != 0 ||
 		    exec_i(s, "DELETE FROM obs_port_hour WHERE t < ?2", 2, icut) != 0 ||
 		    exec_i(s, "DELETE FROM obs_sensor_hour WHERE t < ?2", 2, icut) != 0 ||
@@ -1053,11 +1106,13 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		goto fail;
 	free(hour.v);
 	free(day.v);
+	free(src.v);
 	free(days);
 	return 0;
 fail:
 	free(hour.v);
 	free(day.v);
+	free(src.v);
 	free(days);
 	st_rollback(base);
 	return -1;

@@ -13,7 +13,7 @@ static void tag(struct geo *g, const struct ip_addr *a, struct obs_geo *out)
 {
 	struct geo_info gi;
 	memset(out, 0, sizeof *out);
-	if (g && geo_lookup(g, a, &gi) == 0) {
+	if (g && geo_lookup_brief(g, a, &gi) == 0) {
 		memcpy(out->cc, gi.country, sizeof out->cc);
 		out->asn = gi.asn;
 	}
