@@ -27,8 +27,8 @@ pids=()
 VETH=
 cleanup() {
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+	if [ -n "$VETH" ]; then ip link del "$VETH" 2>/dev/null || true; fi
 	wait 2>/dev/null || true
-	[ -n "$VETH" ] && ip link del "$VETH" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 0' INT TERM
@@ -72,12 +72,13 @@ for _ in $(seq 100); do
 done
 
 live="reads the sample captures once (not root, or no veth support)"
+if [ "$(id -u)" = 0 ]; then ip link del kkdemo0 2>/dev/null || true; fi # left over from an interrupted demo
 if [ "$(id -u)" = 0 ] && command -v tcpreplay >/dev/null &&
 	ip link add kkdemo0 type veth peer name kkdemo1 2>/dev/null; then
 	VETH=kkdemo0
 	ip link set kkdemo0 up
 	ip link set kkdemo1 up
-	"$SENSOR" -s live-1 -i kkdemo1 -I 60 -u "http://127.0.0.1:$PORT" \
+	"$SENSOR" -s live-1 -i kkdemo1 -I 60 --drain 3 -u "http://127.0.0.1:$PORT" \
 		--token-file "$OUT/live-1.token" --spool "$OUT/spool" >"$OUT/sensor.log" 2>&1 &
 	pids+=($!)
 	sleep 0.5
