@@ -97,7 +97,7 @@ static int sensor_import(struct obs_store *s, const char *path)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
 	if (!f) {
-		(void)fprintf(stderr, "keikai: %s: %s\n", path, strerror(errno));
+		(void)fprintf(stderr, "keikai: %s: %m\n", path);
 		return 1;
 	}
 	char *line = NULL;
@@ -176,7 +176,7 @@ static int cmd_sensor(int argc, char **argv)
 	} else if (strcmp(argv[1], "add") == 0 && argc >= 3) {
 		const char *name = argv[2], *org = NULL, *region = "", *loc = "";
 		char prefixes[512] = "";
-		for (int i = 3; i < argc; i++) {
+		for (int i = 3; i < argc; i += 2) {
 			if (i + 1 >= argc) {
 				usage(stderr);
 				obs_store_close(s);
@@ -209,7 +209,6 @@ static int cmd_sensor(int argc, char **argv)
 				obs_store_close(s);
 				return 2;
 			}
-			i++;
 		}
 		if (!org) {
 			usage(stderr);
@@ -425,7 +424,7 @@ static int cmd_import(int argc, char **argv)
 	for (; i < argc && rc == 0; i++) {
 		FILE *f = strcmp(argv[i], "-") == 0 ? stdin : fopen(argv[i], "re");
 		if (!f) {
-			(void)fprintf(stderr, "keikai: %s: %s\n", argv[i], strerror(errno));
+			(void)fprintf(stderr, "keikai: %s: %m\n", argv[i]);
 			rc = 1;
 			break;
 		}
@@ -472,6 +471,7 @@ int main(int argc, char **argv)
 					     {"version", no_argument, NULL, 'V'},
 					     {NULL, 0, NULL, 0}};
 	int o;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): parsed before any thread starts */
 	while ((o = getopt_long(argc, argv, "+d:hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'd':

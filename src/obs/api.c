@@ -246,7 +246,7 @@ static bool get_params(struct obs_api *api, struct obs_store *s, const struct ht
 			return false;
 		}
 	}
-	if (p->bucket == 3600 && p->f.to - p->f.from > 31 * 86400) {
+	if (p->bucket == 3600 && p->f.to - p->f.from > (int64_t)31 * 86400) {
 		http_error(rs, 400, "bad_bucket", "Hourly buckets are for ranges up to 31 days.",
 			   "時間単位の集計は31日以内の期間に限ります。");
 		return false;
@@ -333,7 +333,7 @@ struct csv {
 
 static void csv_raw(struct csv *c, const char *s, size_t n)
 {
-	if (c->failed)
+	if (c->failed || n == 0)
 		return;
 	size_t need;
 	if (!ckd_size_add(c->len, n + 1, &need) || need > JSON_MAX) {
@@ -351,6 +351,10 @@ static void csv_raw(struct csv *c, const char *s, size_t n)
 		}
 		c->buf = p;
 		c->cap = nc;
+	}
+	if (!c->buf) {
+		c->failed = true;
+		return;
 	}
 	memcpy(c->buf + c->len, s, n);
 	c->len += n;

@@ -733,6 +733,8 @@ static int agg_cmp_port(const void *a, const void *b)
 static size_t agg_sorted(struct aggmap *m, int (*cmp)(const void *, const void *))
 {
 	size_t k = 0;
+	if (!m->v)
+		return 0;
 	for (size_t i = 0; i < m->cap; i++)
 		if (m->v[i].used)
 			m->v[k++] = m->v[i];
@@ -1067,7 +1069,8 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		(void)snprintf(sql, sizeof sql, sensor_roll, "obs_sensor_day", 'd', 'd', 2);
 		if (exec_i(s, sql, 2, cuts) != 0)
 			goto fail;
-		qsort(days, n_days, sizeof *days, day_cmp);
+		if (n_days)
+			qsort(days, n_days, sizeof *days, day_cmp);
 		if (surges_for_days(s, days, n_days) != 0)
 			goto fail;
 		out->days = n_days;
@@ -1422,17 +1425,15 @@ static const char *sensor_cond(const struct obs_filter *f)
 	return "";
 }
 
-static sqlite3_stmt *prepare_f(struct sqlite_store *s, const struct obs_filter *f, int64_t from,
-			       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
 /* Prepare SQL built from fixed fragments (never from request data) and bind the filter:
  * ?1 from, ?2 to, ?3 sensor, ?4 organisation, ?5 protocol. */
-static sqlite3_stmt *prepare_f(struct sqlite_store *s, const struct obs_filter *f, int64_t from,
-			       const char *fmt, ...)
+static sqlite3_stmt *__attribute__((format(printf, 4, 5)))
+prepare_f(struct sqlite_store *s, const struct obs_filter *f, int64_t from, const char *fmt, ...)
 {
 	char sql[2048];
 	va_list ap;
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	int k = vsnprintf(sql, sizeof sql, fmt, ap);
 	va_end(ap);
 	if (k < 0 || (size_t)k >= sizeof sql) {

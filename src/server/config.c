@@ -135,8 +135,8 @@ int server_config_load(struct server_config *c, const char *path)
 	FILE *f = fopen(path, "re");
 	if (!f) {
 		(void)fprintf(stderr,
-			      T("keikaid: cannot open %s: %s\n", "keikaid: %s を開けません: %s\n"),
-			      path, strerror(errno));
+			      T("keikaid: cannot open %s: %m\n", "keikaid: %s を開けません: %m\n"),
+			      path);
 		return -1;
 	}
 	struct ctx x = {.c = c};

@@ -554,6 +554,7 @@ int main(int argc, char **argv)
 	    {"lang", required_argument, NULL, 'L'},   {"help", no_argument, NULL, 'h'},
 	    {"version", no_argument, NULL, 'V'},      {NULL, 0, NULL, 0}};
 	int o;
+	/* NOLINTNEXTLINE(concurrency-mt-unsafe): parsed before any thread starts */
 	while ((o = getopt_long(argc, argv, "c:l:d:w:hV", opts, NULL)) != -1) {
 		switch (o) {
 		case 'c':
@@ -672,7 +673,7 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	signal(SIGPIPE, SIG_IGN);
+	(void)signal(SIGPIPE, SIG_IGN);
 
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (fam == 6)
@@ -701,9 +702,9 @@ int main(int argc, char **argv)
 	    MHD_OPTION_END);
 	if (!d) {
 		(void)fprintf(stderr,
-			      T("keikaid: cannot listen on %s: %s\n",
-				"keikaid: %s で待ち受けできません: %s\n"),
-			      s->cfg.listen, strerror(errno));
+			      T("keikaid: cannot listen on %s: %m\n",
+				"keikaid: %s で待ち受けできません: %m\n"),
+			      s->cfg.listen);
 		return 1;
 	}
 	(void)printf(T("keikaid %s listening on %s://%s/ (database %s)\n",
