@@ -13,7 +13,6 @@
  */
 #include "capture-file.h"
 
-#include <errno.h>
 #include <pcap/dlt.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,8 +150,7 @@ struct capture_file *capture_file_open(FILE *f, bool in_place, char errbuf[PCAP_
 	if (in_place && ftello(f) == 0) {
 		n = fread(fh, 1, sizeof(fh), f);
 		if (fseeko(f, 0, SEEK_SET) != 0) {
-			(void)snprintf(errbuf, PCAP_ERRBUF_SIZE, "cannot seek: %s",
-				       strerror(errno));
+			(void)snprintf(errbuf, PCAP_ERRBUF_SIZE, "cannot seek: %m");
 			close_stream(f);
 			free(cf);
 			return NULL;
@@ -228,7 +226,7 @@ static int hand_over(struct capture_file *cf)
 	cf->in_place = false;
 	clearerr(cf->f);
 	if (fseeko(cf->f, at, SEEK_SET) != 0) {
-		(void)snprintf(cf->err, sizeof(cf->err), "cannot seek: %s", strerror(errno));
+		(void)snprintf(cf->err, sizeof(cf->err), "cannot seek: %m");
 		return PCAP_ERROR;
 	}
 	return 0;
