@@ -415,6 +415,31 @@ void aggregate_begin(struct aggregate *a, int64_t start, int64_t end)
 	a->start_usec = start > 0 ? (uint64_t)start * 1000000u : 0;
 }
 
+static inline uint64_t addr_words(const struct ip_addr *ad, uint64_t *w1)
+{
+	uint64_t w0;
+	memcpy(&w0, ad->a, 8);
+	memcpy(w1, ad->a + 8, 8);
+	return w0;
+}
+
+/* Key for (address, port index): exact for IPv4, a fingerprint for IPv6. */
+static inline uint64_t addr_port_key(const struct ip_addr *ad, uint32_t pidx)
+{
+	if (ad->family == 4)
+		return V4_MARK | (uint64_t)pidx << 32 | ip_addr_v4(ad);
+	uint64_t w1, w0 = addr_words(ad, &w1);
+	return hash_u64(hash_u64(w0 ^ pidx) ^ w1) & ~V4_MARK;
+}
+
+static inline uint64_t source_key(const struct ip_addr *src)
+{
+	if (src->family == 4)
+		return V4_MARK | ip_addr_v4(src);
+	uint64_t w1, w0 = addr_words(src, &w1);
+	return hash_u64(hash_u64(w0) ^ w1) & ~V4_MARK;
+}
+
 void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret)
 {
 	ret->ts_usec = pkt->ts_usec;
@@ -451,31 +476,18 @@ void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, s
 		ret->pidx = PORT_BASE_OTHER + pkt->ipproto;
 		break;
 	}
-}
-
-static inline uint64_t addr_words(const struct ip_addr *ad, uint64_t *w1)
-{
-	uint64_t w0;
-	memcpy(&w0, ad->a, 8);
-	memcpy(w1, ad->a + 8, 8);
-	return w0;
-}
-
-/* Key for (address, port index): exact for IPv4, a fingerprint for IPv6. */
-static inline uint64_t addr_port_key(const struct ip_addr *ad, uint32_t pidx)
-{
-	if (ad->family == 4)
-		return V4_MARK | (uint64_t)pidx << 32 | ip_addr_v4(ad);
-	uint64_t w1, w0 = addr_words(ad, &w1);
-	return hash_u64(hash_u64(w0 ^ pidx) ^ w1) & ~V4_MARK;
-}
-
-static inline uint64_t source_key(const struct ip_addr *src)
-{
-	if (src->family == 4)
-		return V4_MARK | ip_addr_v4(src);
-	uint64_t w1, w0 = addr_words(src, &w1);
-	return hash_u64(hash_u64(w0) ^ w1) & ~V4_MARK;
+	struct agg_keys *k = &ret->k;
+	k->skey = source_key(&ret->src);
+	k->sh = hash_u64(k->skey);
+	k->pk = addr_port_key(&ret->src, ret->pidx);
+	k->ph = hash_u64(k->pk);
+	k->dk = addr_port_key(&ret->dst, ret->pidx);
+	k->dh = hash_u64(k->dk);
+	k->tk = 0;
+	if (ret->cls == CLASS_PROBE) {
+		uint64_t w1, w0 = addr_words(&ret->dst, &w1);
+		k->tk = hash_u64(hash_u64(k->pk ^ w0) ^ w1);
+	}
 }
 
 static void source_grow(struct aggregate *a)
@@ -571,39 +583,24 @@ static void scanner_note(struct aggregate *a, struct src_slot *s, uint8_t proto,
 		e->max_dsts = dsts;
 }
 
-/* Keys and slot hashes of one packet, computed ahead so that its slots can be prefetched. */
-struct pkt_keys {
-	uint64_t skey, sh; /* source */
-	uint64_t pk, ph;   /* (source, port) */
-	uint64_t dk, dh;   /* (port, destination) */
-	uint64_t tk;	   /* (source, port, destination); probes only */
-	uint32_t pidx;
-};
-
-static inline void packet_keys(const struct aggregate *a, const struct agg_pkt *pkt,
-			       struct pkt_keys *k)
+/* Prefetch the slots of one packet, to be counted a few packets later. Always inlined: gcc
+ * takes a call of it for one without effects, and drops it. */
+static inline __attribute__((always_inline)) void packet_prefetch(const struct aggregate *a,
+								  const struct agg_pkt *pkt)
 {
-	k->pidx = pkt->pidx;
-	k->skey = source_key(&pkt->src);
-	k->sh = hash_u64(k->skey);
-	k->pk = addr_port_key(&pkt->src, k->pidx);
-	k->ph = hash_u64(k->pk);
-	k->dk = addr_port_key(&pkt->dst, k->pidx);
-	k->dh = hash_u64(k->dk);
-	__builtin_prefetch(&a->ports[k->pidx], 1);
+	const struct agg_keys *k = &pkt->k;
+	__builtin_prefetch(&a->ports[pkt->pidx], 1);
 	__builtin_prefetch(&a->src[k->sh & a->src_mask], 1);
 	__builtin_prefetch(&a->pairs.slots[k->ph & a->pairs.mask], 1);
 	__builtin_prefetch(&a->port_dsts.slots[k->dh & a->port_dsts.mask], 1);
-	if (pkt->cls == CLASS_PROBE) {
-		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
-		k->tk = hash_u64(hash_u64(k->pk ^ w0) ^ w1);
+	if (pkt->cls == CLASS_PROBE)
 		__builtin_prefetch(&a->triples.slots[k->tk & a->triples.mask], 1);
-	}
 }
 
-static void account_packet(struct aggregate *a, const struct agg_pkt *pkt, const struct pkt_keys *k)
+static void account_packet(struct aggregate *a, const struct agg_pkt *pkt)
 {
-	uint32_t pidx = k->pidx;
+	const struct agg_keys *k = &pkt->k;
+	uint32_t pidx = pkt->pidx;
 	struct port_cell *pc = &a->ports[pidx];
 	struct obs_record *r = &a->r;
 	int is_new = 0;
@@ -672,18 +669,17 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt, const
 
 void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n)
 {
-	struct pkt_keys k[AGGREGATE_BATCH];
+	size_t ahead = n < AGGREGATE_AHEAD ? n : AGGREGATE_AHEAD;
 
-	while (n > 0) {
-		size_t m = n < AGGREGATE_BATCH ? n : AGGREGATE_BATCH;
-		/* first every packet's keys and prefetches, then the table work: the memory
-		 * loads of a batch overlap instead of stalling one after another */
-		for (size_t i = 0; i < m; i++)
-			packet_keys(a, &pkts[i], &k[i]);
-		for (size_t i = 0; i < m; i++)
-			account_packet(a, &pkts[i], &k[i]);
-		pkts += m;
-		n -= m;
+	/* a sliding window: the slots of packet i + AGGREGATE_AHEAD are prefetched just before
+	 * packet i is counted, so that a steady number of memory loads is in flight while the
+	 * packets are counted (the tables are too large for the caches) */
+	for (size_t i = 0; i < ahead; i++)
+		packet_prefetch(a, &pkts[i]);
+	for (size_t i = 0; i < n; i++) {
+		if (i + AGGREGATE_AHEAD < n)
+			packet_prefetch(a, &pkts[i + AGGREGATE_AHEAD]);
+		account_packet(a, &pkts[i]);
 	}
 }
 

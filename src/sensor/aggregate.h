@@ -47,9 +47,19 @@ void aggregate_begin(struct aggregate *a, int64_t start, int64_t end);
 /* Account one decoded, classified packet with its time and size. */
 void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v);
 
+/* The table keys of one packet and their slot hashes. */
+struct agg_keys {
+	uint64_t skey, sh; /* source */
+	uint64_t pk, ph;   /* (source, port) */
+	uint64_t dk, dh;   /* (port, destination) */
+	uint64_t tk;	   /* (source, port, destination), its own hash; probes only, else 0 */
+};
+
 /* What the tables need of one packet, made from the decoder's and classifier's output by
- * aggregate_pkt_make() (pure; any thread). Half the size of both, so it is cheap to queue. */
+ * aggregate_pkt_make() (pure; any thread), keys and hashes included, so that the thread that
+ * counts only probes the tables. Smaller than both, so it is cheap to queue. */
 struct agg_pkt {
+	struct agg_keys k;
 	uint64_t ts_usec;
 	struct ip_addr src, dst;
 	struct ip_addr victim; /* backscatter: who is attacked (see struct pkt_verdict) */
@@ -64,7 +74,7 @@ struct agg_pkt {
 void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret);
 
 /* Account n packets in order; the same result as n calls of aggregate_packet, faster. */
-#define AGGREGATE_BATCH 32
+#define AGGREGATE_AHEAD 16 /* packets whose table slots are prefetched ahead */
 void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n);
 
 /* Count a frame that was not decoded, by reason; and one outside the dark prefixes. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "capture-file.h"
 #include "decode.h"
 #include "../lib/i18n.h"
 #include "../lib/banned.h"
@@ -18,8 +19,9 @@ volatile sig_atomic_t capture_reopen_requested;
 
 struct capture {
 	const struct sensor_config *cfg;
-	pcap_t *pc;	 /* live handle, or the file being read */
-	size_t file_idx; /* next file to open */
+	pcap_t *pc;		 /* live handle */
+	struct capture_file *cf; /* the file being read */
+	size_t file_idx;	 /* next file to open */
 	int dlt;
 	unsigned last_drop, last_ifdrop;
 	struct capture_stats st;
@@ -70,28 +72,27 @@ static int open_file(struct capture *c, size_t idx)
 	char ebuf[PCAP_ERRBUF_SIZE] = "";
 	char err[512];
 	const char *path = c->cfg->files[idx];
-	pcap_t *pc = NULL;
-	/* our own FILE with a 1 MiB buffer: libpcap reads record by record through stdio, and
-	 * the default buffer costs a read system call every few packets */
-	FILE *f = strcmp(path, "-") == 0 ? NULL : fopen(path, "rbe");
+	struct capture_file *cf = NULL;
+	/* our own FILE with a 1 MiB buffer: for what libpcap reads record by record through
+	 * stdio (pcapng, or with a filter), the default buffer costs a read system call every
+	 * few packets */
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rbe");
 	if (f) {
-		(void)setvbuf(f, NULL, _IOFBF, 1u << 20);
-		pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_MICRO, ebuf);
-		if (!pc)
-			(void)fclose(f);
-	} else if (strcmp(path, "-") == 0) {
-		pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-							     ebuf);
+		if (f != stdin)
+			(void)setvbuf(f, NULL, _IOFBF, 1u << 20);
+		/* classic pcap records are walked in place, unless a BPF filter must see them */
+		cf = capture_file_open(f, c->cfg->filter == NULL, ebuf);
 	} else {
 		(void)snprintf(ebuf, sizeof(ebuf), "%m");
 	}
-	if (!pc) {
+	if (!cf) {
 		(void)fprintf(stderr,
 			      T("keikai-sensor: cannot read '%s': %s\n",
 				"keikai-sensor: '%s' を読めません: %s\n"),
 			      path, ebuf);
 		return -1;
 	}
+	pcap_t *pc = capture_file_pcap(cf);
 	int dlt = pcap_datalink(pc);
 	if (!decode_linktype_supported(dlt)) {
 		const char *name = pcap_datalink_val_to_name(dlt);
@@ -99,15 +100,15 @@ static int open_file(struct capture *c, size_t idx)
 			      T("keikai-sensor: '%s': unsupported link type %d (%s)\n",
 				"keikai-sensor: '%s': 未対応のリンク種別 %d (%s) です\n"),
 			      path, dlt, name ? name : "?");
-		pcap_close(pc);
+		capture_file_free(cf);
 		return -1;
 	}
 	if (apply_filter(pc, c->cfg->filter, err, sizeof(err)) < 0) {
 		(void)fprintf(stderr, "keikai-sensor: '%s': %s\n", path, err);
-		pcap_close(pc);
+		capture_file_free(cf);
 		return -1;
 	}
-	c->pc = pc;
+	c->cf = cf;
 	c->dlt = dlt;
 	return 0;
 }
@@ -196,6 +197,7 @@ void capture_free(struct capture *c)
 		return;
 	if (c->pc)
 		pcap_close(c->pc);
+	capture_file_free(c->cf);
 	free(c);
 }
 
@@ -222,14 +224,29 @@ static void on_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *b
 	(void)sensor_frame(c->sensor, c->dlt, ts, bytes, h->caplen, h->len);
 }
 
+static void file_packet(struct capture *c, const struct pcap_pkthdr *h, const uint8_t *bytes)
+{
+	uint64_t ts = (uint64_t)(h->ts.tv_sec < 0 ? 0 : h->ts.tv_sec) * 1000000u +
+		      (uint64_t)(h->ts.tv_usec < 0 ? 0 : h->ts.tv_usec);
+	(void)sensor_frame(c->sensor, c->dlt, ts, bytes, h->caplen, h->len);
+}
+
 static int run_files(struct capture *c, struct sensor *s)
 {
 	c->sensor = s;
-	while (c->pc) {
+	while (c->cf) {
 		const char *path = c->cfg->files[c->file_idx - 1];
-		int rc;
-		/* pcap_dispatch in batches keeps the per-packet cost at one indirect call */
-		while ((rc = pcap_dispatch(c->pc, 4096, on_packet, (u_char *)c)) > 0) {
+		struct pcap_pkthdr *h;
+		const uint8_t *data;
+		int rc = 1;
+		/* signals are looked at between batches of packets */
+		while (rc == 1) {
+			for (unsigned n = 0; n < 4096; n++) {
+				rc = capture_file_next(c->cf, &h, &data);
+				if (rc != 1)
+					break;
+				file_packet(c, h, data);
+			}
 			if (capture_stop_requested)
 				break;
 			if (capture_reopen_requested) {
@@ -242,12 +259,12 @@ static int run_files(struct capture *c, struct sensor *s)
 			    stderr,
 			    T("keikai-sensor: '%s': read error, rest of file skipped: %s\n",
 			      "keikai-sensor: '%s': 読み込みエラー、残りを読み飛ばします: %s\n"),
-			    path, pcap_geterr(c->pc));
+			    path, capture_file_error(c->cf));
 			c->st.read_errors++;
 			c->status = 2;
 		}
-		pcap_close(c->pc);
-		c->pc = NULL;
+		capture_file_free(c->cf);
+		c->cf = NULL;
 		if (capture_stop_requested)
 			break;
 		while (c->file_idx < c->cfg->n_files) {
