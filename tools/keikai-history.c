@@ -391,7 +391,7 @@ static int setup_sensors(struct hist *h)
 {
 	unsigned n = h->o.bench ? h->o.bench : h->o.sensors;
 	uint64_t cursor = 0, each = 0;
-	struct gen_rand r;
+	struct gen_rand r = {0}; /* seeded below; zeroed for the analyzer */
 
 	h->n = n;
 	if (!ALLOC_ARRAY(h->sensors, n))
@@ -474,7 +474,7 @@ static const struct ip_prefix *pick_prefix(struct hist *h, struct gen_rand *r, i
 
 static int setup_sources(struct hist *h)
 {
-	struct gen_rand r;
+	struct gen_rand r = {0}; /* seeded below; zeroed for the analyzer */
 	size_t n_mm = 0;
 	const struct ip_prefix *mm[8];
 
@@ -588,7 +588,7 @@ static int add_attack(struct hist *h, const struct attack *a)
 
 static int setup_attacks(struct hist *h)
 {
-	struct gen_rand r;
+	struct gen_rand r = {0}; /* seeded below; zeroed for the analyzer */
 	static const uint16_t tcp_ports[] = {80, 443, 22, 25, 3389, 8080};
 
 	gen_rand_seed(&r, mix(h->o.seed, 0xd05));
@@ -1104,7 +1104,7 @@ static const char *const noise_names[] = {"odd_tcp_flags", "ttl_ge_200",     "sr
 static int record_build(struct hist *h, unsigned si, int64_t t0, struct obs_record *rec)
 {
 	const struct sensor *s = &h->sensors[si];
-	struct gen_rand r;
+	struct gen_rand r = {0}; /* seeded below; zeroed for the analyzer */
 	uint64_t tools[3] = {0, 0, 0}, used = 0, mirai_bg = 0, tcp = 0;
 	int surge, err;
 

@@ -15,6 +15,7 @@ errf(char *err, size_t errlen, const char *fmt, ...)
 		return;
 	va_list ap;
 	va_start(ap, fmt);
+	/* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is just above */
 	(void)vsnprintf(err, errlen, fmt, ap);
 	va_end(ap);
 }

@@ -358,7 +358,7 @@ static size_t path_push(struct rd *r, const char *seg, size_t n)
 			tmp[k++] = '~';
 			tmp[k++] = c == '~' ? '0' : '1';
 		} else
-			tmp[k++] = c >= 0x20 && c < 0x7f ? (char)c : '?';
+			tmp[k++] = (char)(c >= 0x20 && c < 0x7f ? c : '?');
 	}
 	if (r->plen + k >= sizeof(r->path))
 		k = sizeof(r->path) - 1 - r->plen;
@@ -843,11 +843,11 @@ static int rd_named(struct rd *r, const char *const *names, size_t n, bool all, 
 	size_t klen, old;
 	bool first = true;
 	uint32_t seen = 0;
-	int i, more;
+	int i;
 
 	if (rd_open(r, '{') < 0)
 		return -1;
-	while ((more = obj_next(r, &first, key, sizeof(key), &klen)) == 1) {
+	while (obj_next(r, &first, key, sizeof(key), &klen) == 1) {
 		if ((i = member(r, names, n, key, klen, &seen, &old)) < 0)
 			return -1;
 		if (rd_u64(r, &l->v[l->n].value) < 0)
@@ -1345,7 +1345,7 @@ static int rd_record(struct rd *r, struct obs_record *o, struct top_vals *tv)
 	size_t klen, old;
 	bool first = true;
 	uint32_t seen = 0;
-	uint64_t v;
+	uint64_t v = 0;
 	int i, rc;
 
 	r->p++; /* '{', checked by pass 1 */

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "../lib/ckd.h"
 #include "../lib/db.h"
@@ -91,6 +92,32 @@ static const char *const migrations[] = {
     " PRIMARY KEY(t, proto, port, kind)) WITHOUT ROWID;"
     "CREATE TABLE obs_state(key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;"
     "INSERT INTO obs_state VALUES('rolled', 0), ('generation', 0), ('retention_at', 0);",
+    /* 2: all-sensor monthly and daily tables, and a rank index, so that the top ports of a
+     * quarter or a year read a few rows of each month instead of every port of every day;
+     * filled from the daily tables already there */
+    "CREATE INDEX obs_port_day_all_rank ON obs_port_day_all(t, packets DESC);"
+    "CREATE TABLE obs_port_month_all(t INTEGER NOT NULL, proto INTEGER NOT NULL,"
+    " port INTEGER NOT NULL, packets INTEGER NOT NULL, sources INTEGER NOT NULL,"
+    " PRIMARY KEY(t, proto, port)) WITHOUT ROWID;"
+    "CREATE INDEX obs_port_month_all_port ON obs_port_month_all(proto, port, t);"
+    "CREATE INDEX obs_port_month_all_rank ON obs_port_month_all(t, packets DESC);"
+    "CREATE TABLE obs_src_day_all(t INTEGER NOT NULL, cc TEXT NOT NULL, asn INTEGER NOT NULL,"
+    " packets INTEGER NOT NULL, sources INTEGER NOT NULL, PRIMARY KEY(t, cc, asn)) WITHOUT ROWID;"
+    "CREATE TABLE obs_src_month_all(t INTEGER NOT NULL, cc TEXT NOT NULL, asn INTEGER NOT NULL,"
+    " packets INTEGER NOT NULL, sources INTEGER NOT NULL, PRIMARY KEY(t, cc, asn)) WITHOUT ROWID;"
+    "CREATE TEMP VIEW tz AS SELECT COALESCE((SELECT value FROM obs_state"
+    " WHERE key = 'tz_offset'), 32400) AS off;"
+    "INSERT INTO obs_port_month_all SELECT CAST(strftime('%s', t, 'unixepoch',"
+    " printf('%+d seconds', (SELECT off FROM tz)), 'start of month',"
+    " printf('%+d seconds', -(SELECT off FROM tz))) AS INTEGER) AS m, proto, port,"
+    " SUM(packets), SUM(sources) FROM obs_port_day_all GROUP BY m, proto, port;"
+    "INSERT INTO obs_src_day_all SELECT t, cc, asn, SUM(packets), SUM(sources)"
+    " FROM obs_src_day GROUP BY t, cc, asn;"
+    "INSERT INTO obs_src_month_all SELECT CAST(strftime('%s', t, 'unixepoch',"
+    " printf('%+d seconds', (SELECT off FROM tz)), 'start of month',"
+    " printf('%+d seconds', -(SELECT off FROM tz))) AS INTEGER) AS m, cc, asn,"
+    " SUM(packets), SUM(sources) FROM obs_src_day_all GROUP BY m, cc, asn;"
+    "DROP VIEW temp.tz;",
 };
 
 enum { ST_PUT_RECORD, ST_PUT_SCANNER, ST_PUT_DOS, ST_BY_TOKEN, ST_MAX };
@@ -483,6 +510,7 @@ static int insert_surge(struct sqlite_store *s, sqlite3_stmt *ins, int64_t t, ui
 static bool grow(void **arr, size_t *cap, size_t n, size_t elem);
 static uint64_t col_u64(sqlite3_stmt *st, int i);
 static int64_t floor_day(int64_t t, int64_t off);
+static int64_t floor_month(int64_t t, int64_t off);
 
 /* Recompute the surges of the days days[0..n) (ascending) from the daily rollups
  * (docs/events.md). A port's value on a day is its unique sources per reporting sensor. The
@@ -829,12 +857,13 @@ nomem:
 /* Write the maps: hourly and daily rows per sensor, and the all-sensor daily rows from the
  * differences each daily row makes (its packets, the growth of its source count, and one more
  * sensor when the row is new). Fills the touched days. */
-static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggmap *day,
-			struct aggmap *src, int64_t **days, size_t *n_days)
+static int rollup_write(struct sqlite_store *s, int64_t off, struct aggmap *hour,
+			struct aggmap *day, struct aggmap *src, int64_t **days, size_t *n_days)
 {
 	int ret = -1;
-	struct aggmap all = {0};
+	struct aggmap all = {0}, month = {0}, src_all = {0}, src_month = {0};
 	sqlite3_stmt *up_h = NULL, *old_d = NULL, *up_d = NULL, *up_a = NULL, *up_s = NULL;
+	sqlite3_stmt *up_m = NULL, *up_sa = NULL, *up_sm = NULL;
 	size_t cap_days = 0;
 	*days = NULL;
 	*n_days = 0;
@@ -925,9 +954,15 @@ static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggm
 		struct agg *a = agg_get(&all, 0, e->t, e->proto, e->port);
 		if (!a)
 			goto nomem;
+		uint64_t dsrc = e->sources > old_src ? e->sources - old_src : 0;
 		a->packets += e->packets;
-		a->sources += e->sources > old_src ? e->sources - old_src : 0;
+		a->sources += dsrc;
 		a->sensors += !existed;
+		a = agg_get(&month, 0, floor_month(e->t, off), e->proto, e->port);
+		if (!a)
+			goto nomem;
+		a->packets += e->packets;
+		a->sources += dsrc;
 	}
 	n = agg_sorted(&all, agg_cmp);
 	for (size_t i = 0; i < n; i++) {
@@ -944,7 +979,69 @@ static int rollup_write(struct sqlite_store *s, struct aggmap *hour, struct aggm
 			goto out;
 		}
 	}
+	up_m = db_prepare(
+	    s->db,
+	    "INSERT INTO obs_port_month_all VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+	    " packets = packets + excluded.packets, sources = sources + excluded.sources",
+	    s->err, sizeof s->err);
+	up_sa = db_prepare(
+	    s->db,
+	    "INSERT INTO obs_src_day_all VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+	    " packets = packets + excluded.packets, sources = sources + excluded.sources",
+	    s->err, sizeof s->err);
+	up_sm = db_prepare(
+	    s->db,
+	    "INSERT INTO obs_src_month_all VALUES(?,?,?,?,?) ON CONFLICT DO UPDATE SET"
+	    " packets = packets + excluded.packets, sources = sources + excluded.sources",
+	    s->err, sizeof s->err);
+	if (!up_m || !up_sa || !up_sm)
+		goto out;
+	n = agg_sorted(&month, agg_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg *e = &month.v[i];
+		sqlite3_reset(up_m);
+		sqlite3_bind_int64(up_m, 1, e->t);
+		sqlite3_bind_int(up_m, 2, e->proto);
+		sqlite3_bind_int(up_m, 3, e->port);
+		bind_u64(up_m, 4, e->packets);
+		bind_u64(up_m, 5, e->sources);
+		if (sqlite3_step(up_m) != SQLITE_DONE) {
+			seterr(s, "monthly rollup");
+			goto out;
+		}
+	}
 	n = agg_sorted(src, agg_cmp);
+	for (size_t i = 0; i < n; i++) {
+		const struct agg *e = &src->v[i];
+		struct agg *a = agg_get2(&src_all, 0, e->t, 0, 0, e->cc, e->asn);
+		struct agg *b =
+		    agg_get2(&src_month, 0, floor_month(e->t, off), 0, 0, e->cc, e->asn);
+		if (!a || !b)
+			goto nomem;
+		a->packets += e->packets;
+		a->sources += e->sources;
+		b->packets += e->packets;
+		b->sources += e->sources;
+	}
+	for (int which = 0; which < 2; which++) {
+		struct aggmap *m = which ? &src_month : &src_all;
+		sqlite3_stmt *up = which ? up_sm : up_sa;
+		size_t k = agg_sorted(m, agg_cmp);
+		for (size_t i = 0; i < k; i++) {
+			const struct agg *e = &m->v[i];
+			char cc[3] = {(char)(e->cc >> 8), (char)(e->cc & 0xff), 0};
+			sqlite3_reset(up);
+			sqlite3_bind_int64(up, 1, e->t);
+			sqlite3_bind_text(up, 2, cc, -1, SQLITE_TRANSIENT);
+			sqlite3_bind_int64(up, 3, e->asn);
+			bind_u64(up, 4, e->packets);
+			bind_u64(up, 5, e->sources);
+			if (sqlite3_step(up) != SQLITE_DONE) {
+				seterr(s, "source rollup");
+				goto out;
+			}
+		}
+	}
 	for (size_t i = 0; i < n; i++) {
 		const struct agg *e = &src->v[i];
 		char cc[3] = {(char)(e->cc >> 8), (char)(e->cc & 0xff), 0};
@@ -966,6 +1063,12 @@ nomem:
 	(void)snprintf(s->err, sizeof s->err, "rollup: out of memory");
 out:
 	sqlite3_finalize(up_s);
+	sqlite3_finalize(up_m);
+	sqlite3_finalize(up_sa);
+	sqlite3_finalize(up_sm);
+	free(month.v);
+	free(src_all.v);
+	free(src_month.v);
 	free(all.v);
 	sqlite3_finalize(up_h);
 	sqlite3_finalize(old_d);
@@ -1034,7 +1137,7 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 	if (hi > wm) {
 		/* ports: aggregated here; the rest: in SQL over the same records */
 		if (rollup_read(s, wm, hi, off, hour_cut, day_cut, &hour, &day, &src, &hi) != 0 ||
-		    rollup_write(s, &hour, &day, &src, &days, &n_days) != 0)
+		    rollup_write(s, off, &hour, &day, &src, &days, &n_days) != 0)
 			goto fail;
 		int64_t p[] = {wm, hi, off};
 		int64_t cuts[] = {hour_cut, day_cut};
@@ -1101,6 +1204,7 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		    exec_i(s, "DELETE FROM obs_port_day WHERE t < ?3", 3, icut) != 0 ||
 		    exec_i(s, "DELETE FROM obs_port_day_all WHERE t < ?3", 3, icut) != 0 ||
 		    exec_i(s, "DELETE FROM obs_src_day WHERE t < ?3", 3, icut) != 0 ||
+		    exec_i(s, "DELETE FROM obs_src_day_all WHERE t < ?3", 3, icut) != 0 ||
 		    state_set(s, "retention_at", now) != 0)
 			goto fail;
 		out->deleted = (uint64_t)(sqlite3_total_changes(s->db) - before - 1);
@@ -1405,6 +1509,18 @@ static int64_t floor_day(int64_t t, int64_t off)
 	return l - r - off;
 }
 
+/* The start of the zone's calendar month that holds t. */
+static int64_t floor_month(int64_t t, int64_t off)
+{
+	time_t local = (time_t)(t + off);
+	struct tm tm;
+	if (!gmtime_r(&local, &tm))
+		return floor_day(t, off);
+	tm.tm_mday = 1;
+	tm.tm_hour = tm.tm_min = tm.tm_sec = 0;
+	return (int64_t)timegm(&tm) - off;
+}
+
 static int64_t floor_bucket(int64_t t, int64_t bucket, int64_t off)
 {
 	if (bucket == 86400)
@@ -1460,6 +1576,210 @@ static int st_generation(struct obs_store *base, int64_t *gen)
 	return state_get(S(base), "generation", gen);
 }
 
+static int64_t next_month(int64_t m, int64_t off)
+{
+	return floor_month(m + (int64_t)32 * 86400, off);
+}
+
+/* Split the days [start, to) into whole months [m1, m2) and the days before and after them
+ * ([start, m1), [m2, to)). Without a whole month, m1 = m2 = to. */
+static void split_months(int64_t start, int64_t to, int64_t off, int64_t *m1, int64_t *m2)
+{
+	int64_t m = floor_month(start, off);
+	if (m < start)
+		m = next_month(m, off);
+	int64_t e = m;
+	while (next_month(e, off) <= to)
+		e = next_month(e, off);
+	if (e == m)
+		m = e = to;
+	*m1 = m;
+	*m2 = e;
+}
+
+#define TA_MAX_LISTS 256
+#define TA_MAX_K     200
+
+struct ta_list {
+	sqlite3_stmt *st;
+	uint64_t cur;
+	bool done;
+};
+
+/* Packets and sources of one port over the range, from the monthly and daily tables. */
+static int ta_total(struct sqlite_store *s, sqlite3_stmt *q, int64_t start, int64_t m1, int64_t m2,
+		    int64_t to, uint32_t key, uint64_t *packets, uint64_t *sources)
+{
+	sqlite3_reset(q);
+	sqlite3_bind_int(q, 1, (int)(key >> 16));
+	sqlite3_bind_int(q, 2, (int)(key & 0xffff));
+	sqlite3_bind_int64(q, 3, m1);
+	sqlite3_bind_int64(q, 4, m2);
+	sqlite3_bind_int64(q, 5, start);
+	sqlite3_bind_int64(q, 6, to);
+	if (sqlite3_step(q) != SQLITE_ROW) {
+		seterr(s, "top ports");
+		return -1;
+	}
+	*packets = col_u64(q, 0);
+	*sources = col_u64(q, 1);
+	return 0;
+}
+
+static int rank_cmp(const void *a, const void *b)
+{
+	const struct obs_port_rank *x = a, *y = b;
+	if (x->packets != y->packets)
+		return x->packets > y->packets ? -1 : 1;
+	if (x->proto != y->proto)
+		return x->proto < y->proto ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+/* The top k ports of all sensors over [start, to) by the threshold algorithm (Fagin, Lotem
+ * and Naor): each month's and each edge day's ports are read in descending order of packets
+ * (an index gives that order), every port met is totalled exactly over the whole range, and
+ * the reading stops as soon as the k-th total is above the sum of the values the lists are at
+ * — no port not yet met can reach it. On darknet traffic, where a few ports carry most
+ * packets, that is after a few rows of each list instead of every row of the range.
+ * Returns 1 when the range needs too many lists or k is too large (the caller sums instead). */
+static int top_ports_ta(struct sqlite_store *s, const struct obs_filter *f, int64_t start, size_t k,
+			struct obs_port_rank *top, size_t *n_top)
+{
+	int64_t off = f->tz_offset, m1, m2;
+	split_months(start, f->to, off, &m1, &m2);
+	struct ta_list lists[TA_MAX_LISTS];
+	size_t nl = 0;
+	int ret = -1;
+	*n_top = 0;
+	if (k == 0)
+		return 0;
+	if (k > TA_MAX_K)
+		return 1;
+	for (int64_t t = start; t < f->to;) {
+		bool month = t >= m1 && t < m2; /* one list per whole month */
+		if (nl == TA_MAX_LISTS) {
+			ret = 1;
+			goto out;
+		}
+		char sql[200];
+		(void)snprintf(sql, sizeof sql,
+			       "SELECT proto, port, packets FROM %s WHERE t = ?%s"
+			       " ORDER BY packets DESC",
+			       month ? "obs_port_month_all" : "obs_port_day_all",
+			       f->proto >= 0 ? " AND proto = ?2" : "");
+		lists[nl].st = db_prepare(s->db, sql, s->err, sizeof s->err);
+		if (!lists[nl].st)
+			goto out;
+		sqlite3_bind_int64(lists[nl].st, 1, t);
+		if (f->proto >= 0)
+			sqlite3_bind_int(lists[nl].st, 2, f->proto);
+		lists[nl].cur = 0;
+		lists[nl].done = false;
+		nl++;
+		t = month ? next_month(t, off) : t + 86400;
+	}
+	sqlite3_stmt *q = db_prepare(
+	    s->db,
+	    "SELECT (SELECT TOTAL(packets) FROM obs_port_month_all WHERE proto = ?1 AND port = ?2"
+	    "  AND t >= ?3 AND t < ?4) + (SELECT TOTAL(packets) FROM obs_port_day_all"
+	    "  WHERE proto = ?1 AND port = ?2 AND ((t >= ?5 AND t < ?3) OR (t >= ?4 AND t < ?6))),"
+	    " (SELECT TOTAL(sources) FROM obs_port_month_all WHERE proto = ?1 AND port = ?2"
+	    "  AND t >= ?3 AND t < ?4) + (SELECT TOTAL(sources) FROM obs_port_day_all"
+	    "  WHERE proto = ?1 AND port = ?2 AND ((t >= ?5 AND t < ?3) OR (t >= ?4 AND t < ?6)))",
+	    s->err, sizeof s->err);
+	if (!q)
+		goto out;
+	/* ports met so far: a small open-addressing set of keys + 1 */
+	size_t seen_cap = 1024, seen_n = 0;
+	uint32_t *seen = calloc(seen_cap, sizeof *seen);
+	if (!seen) {
+		sqlite3_finalize(q);
+		goto out;
+	}
+	for (;;) {
+		uint64_t thresh = 0;
+		bool any = false;
+		for (size_t i = 0; i < nl; i++) {
+			if (lists[i].done)
+				continue;
+			int rc = sqlite3_step(lists[i].st);
+			if (rc != SQLITE_ROW) {
+				lists[i].done = true;
+				lists[i].cur = 0;
+				if (rc != SQLITE_DONE) {
+					seterr(s, "top ports");
+					goto fail;
+				}
+				continue;
+			}
+			any = true;
+			uint32_t key = (uint32_t)sqlite3_column_int(lists[i].st, 0) << 16 |
+				       (uint32_t)sqlite3_column_int(lists[i].st, 1);
+			lists[i].cur = col_u64(lists[i].st, 2);
+			thresh += lists[i].cur;
+			/* met before? */
+			if ((seen_n + 1) * 2 > seen_cap) {
+				size_t nc = seen_cap * 2;
+				uint32_t *ns = calloc(nc, sizeof *ns);
+				if (!ns)
+					goto fail;
+				for (size_t j = 0; j < seen_cap; j++) {
+					if (!seen[j])
+						continue;
+					size_t h = (size_t)(seen[j] * 2654435761u) & (nc - 1);
+					while (ns[h])
+						h = (h + 1) & (nc - 1);
+					ns[h] = seen[j];
+				}
+				free(seen);
+				seen = ns;
+				seen_cap = nc;
+			}
+			size_t h = (size_t)((key + 1) * 2654435761u) & (seen_cap - 1);
+			bool met = false;
+			while (seen[h]) {
+				if (seen[h] == key + 1) {
+					met = true;
+					break;
+				}
+				h = (h + 1) & (seen_cap - 1);
+			}
+			if (met)
+				continue;
+			seen[h] = key + 1;
+			seen_n++;
+			struct obs_port_rank r = {.proto = (uint8_t)(key >> 16),
+						  .port = (uint16_t)(key & 0xffff)};
+			if (ta_total(s, q, start, m1, m2, f->to, key, &r.packets, &r.sources) != 0)
+				goto fail;
+			/* keep the best k, in order */
+			if (*n_top < k || rank_cmp(&r, &top[*n_top - 1]) < 0) {
+				size_t j = *n_top < k ? (*n_top)++ : k - 1;
+				while (j > 0 && rank_cmp(&r, &top[j - 1]) < 0) {
+					top[j] = top[j - 1];
+					j--;
+				}
+				top[j] = r;
+			}
+		}
+		if (!any)
+			break;
+		/* a port not met yet has at most thresh packets; ties are broken by protocol and
+		 * port, so stop only when the k-th is strictly above */
+		if (*n_top == k && top[k - 1].packets > thresh)
+			break;
+	}
+	ret = 0;
+fail:
+	free(seen);
+	sqlite3_finalize(q);
+out:
+	for (size_t i = 0; i < nl; i++)
+		sqlite3_finalize(lists[i].st);
+	return ret;
+}
+
 static int st_top_ports(struct obs_store *base, const struct obs_filter *f, size_t offset, size_t n,
 			struct obs_port_rank **out, size_t *n_out, uint64_t *sensor_days,
 			uint64_t *sensors)
@@ -1469,6 +1789,30 @@ static int st_top_ports(struct obs_store *base, const struct obs_filter *f, size
 	*n_out = 0;
 	int64_t from = floor_day(f->from, f->tz_offset);
 	bool all = !f->sensor_id && !f->org_id;
+	if (all && n > 0) {
+		size_t k = offset + n, got = 0;
+		struct obs_port_rank *top = k <= TA_MAX_K ? calloc(k, sizeof *top) : NULL;
+		int r = top ? top_ports_ta(s, f, from, k, top, &got) : 1;
+		if (r < 0) {
+			free(top);
+			return -1;
+		}
+		if (r == 0) {
+			size_t m = got > offset ? got - offset : 0;
+			struct obs_port_rank *v = calloc(m + 1, sizeof *v);
+			if (!v) {
+				free(top);
+				return -1;
+			}
+			if (m)
+				memcpy(v, top + offset, m * sizeof *v);
+			free(top);
+			*out = v;
+			*n_out = m;
+			goto counts;
+		}
+		free(top);
+	}
 	sqlite3_stmt *st =
 	    prepare_f(s, f, from,
 		      "SELECT proto, port, SUM(packets) AS p, SUM(sources) FROM %s"
@@ -1500,12 +1844,17 @@ static int st_top_ports(struct obs_store *base, const struct obs_filter *f, size
 		seterr(s, "top ports");
 		return -1;
 	}
+	*out = v;
+	*n_out = k;
+counts:
 	st = prepare_f(s, f, from,
 		       "SELECT COUNT(*), COUNT(DISTINCT sensor_id) FROM obs_sensor_day"
 		       " WHERE t >= ?1 AND t < ?2%s",
 		       sensor_cond(f));
 	if (!st) {
-		free(v);
+		free(*out);
+		*out = NULL;
+		*n_out = 0;
 		return -1;
 	}
 	*sensor_days = *sensors = 0;
@@ -1514,8 +1863,6 @@ static int st_top_ports(struct obs_store *base, const struct obs_filter *f, size
 		*sensors = col_u64(st, 1);
 	}
 	sqlite3_finalize(st);
-	*out = v;
-	*n_out = k;
 	return 0;
 }
 
@@ -1681,17 +2028,33 @@ static int st_top_regions(struct obs_store *base, const struct obs_filter *f, bo
 	*out = NULL;
 	*n_out = 0;
 	*attributed = *all = 0;
-	int64_t from = floor_day(f->from, f->tz_offset);
-	sqlite3_stmt *st =
-	    prepare_f(s, f, from,
-		      "SELECT %s, SUM(packets) AS p, SUM(sources) FROM obs_src_day"
-		      " WHERE t >= ?1 AND t < ?2 AND %s%s GROUP BY 1"
-		      " ORDER BY p DESC, 1 LIMIT ?6 OFFSET ?7",
-		      by_as ? "asn" : "cc", by_as ? "asn <> 0" : "cc <> ''", sensor_cond(f));
+	int64_t from = floor_day(f->from, f->tz_offset), m1, m2;
+	split_months(from, f->to, f->tz_offset, &m1, &m2);
+	/* all sensors: whole months from the monthly table, the days around them from the daily
+	 * one (?8, ?9 are the months' bounds); otherwise the per-sensor daily rows */
+	char src[400];
+	if (!f->sensor_id && !f->org_id)
+		(void)snprintf(
+		    src, sizeof src, "%s",
+		    "(SELECT cc, asn, packets, sources FROM obs_src_month_all"
+		    " WHERE t >= ?8 AND t < ?9 UNION ALL SELECT cc, asn, packets, sources"
+		    " FROM obs_src_day_all WHERE (t >= ?1 AND t < ?8) OR (t >= ?9 AND t < ?2))");
+	else
+		(void)snprintf(src, sizeof src,
+			       "(SELECT cc, asn, packets, sources FROM obs_src_day"
+			       " WHERE t >= ?1 AND t < ?2%s)",
+			       sensor_cond(f));
+	const char *attr = by_as ? "asn <> 0" : "cc <> ''";
+	sqlite3_stmt *st = prepare_f(s, f, from,
+				     "SELECT %s, SUM(packets) AS p, SUM(sources) FROM %s WHERE %s"
+				     " GROUP BY 1 ORDER BY p DESC, 1 LIMIT ?6 OFFSET ?7",
+				     by_as ? "asn" : "cc", src, attr);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 6, (int64_t)n);
 	sqlite3_bind_int64(st, 7, (int64_t)offset);
+	sqlite3_bind_int64(st, 8, m1);
+	sqlite3_bind_int64(st, 9, m2);
 	struct obs_region_rank *v = n ? calloc(n, sizeof *v) : NULL;
 	if (n && !v) {
 		sqlite3_finalize(st);
@@ -1717,14 +2080,15 @@ static int st_top_regions(struct obs_store *base, const struct obs_filter *f, bo
 		return -1;
 	}
 	st = prepare_f(s, f, from,
-		       "SELECT (SELECT TOTAL(packets) FROM obs_src_day WHERE t >= ?1 AND t < ?2"
-		       " AND %s%s), (SELECT TOTAL(packets) FROM obs_sensor_day WHERE t >= ?1"
-		       " AND t < ?2%s)",
-		       by_as ? "asn <> 0" : "cc <> ''", sensor_cond(f), sensor_cond(f));
+		       "SELECT (SELECT TOTAL(packets) FROM %s WHERE %s),"
+		       " (SELECT TOTAL(packets) FROM obs_sensor_day WHERE t >= ?1 AND t < ?2%s)",
+		       src, attr, sensor_cond(f));
 	if (!st) {
 		free(v);
 		return -1;
 	}
+	sqlite3_bind_int64(st, 8, m1);
+	sqlite3_bind_int64(st, 9, m2);
 	if (sqlite3_step(st) == SQLITE_ROW) {
 		*attributed = (uint64_t)sqlite3_column_double(st, 0);
 		*all = (uint64_t)sqlite3_column_double(st, 1);
