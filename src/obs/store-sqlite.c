@@ -117,7 +117,15 @@ static const char *const migrations[] = {
     " printf('%+d seconds', (SELECT off FROM tz)), 'start of month',"
     " printf('%+d seconds', -(SELECT off FROM tz))) AS INTEGER) AS m, cc, asn,"
     " SUM(packets), SUM(sources) FROM obs_src_day_all GROUP BY m, cc, asn;"
-    "DROP VIEW temp.tz;",
+    "DROP VIEW temp.tz;"
+    "CREATE TABLE obs_day_all(t INTEGER PRIMARY KEY, sensors INTEGER NOT NULL,"
+    " records INTEGER NOT NULL, seconds INTEGER NOT NULL, packets INTEGER NOT NULL,"
+    " tcp INTEGER NOT NULL, udp INTEGER NOT NULL, icmp INTEGER NOT NULL, icmp6 INTEGER NOT NULL,"
+    " other INTEGER NOT NULL, probe INTEGER NOT NULL, backscatter INTEGER NOT NULL,"
+    " kernel_drops INTEGER NOT NULL, if_drops INTEGER NOT NULL) WITHOUT ROWID;"
+    "INSERT INTO obs_day_all SELECT t, COUNT(*), SUM(records), SUM(seconds), SUM(packets),"
+    " SUM(tcp), SUM(udp), SUM(icmp), SUM(icmp6), SUM(other), SUM(probe), SUM(backscatter),"
+    " SUM(kernel_drops), SUM(if_drops) FROM obs_sensor_day GROUP BY t;",
 };
 
 enum { ST_PUT_RECORD, ST_PUT_SCANNER, ST_PUT_DOS, ST_BY_TOKEN, ST_MAX };
@@ -1170,7 +1178,14 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		if (exec_i(s, sql, 2, cuts) != 0)
 			goto fail;
 		(void)snprintf(sql, sizeof sql, sensor_roll, "obs_sensor_day", 'd', 'd', 2);
-		if (exec_i(s, sql, 2, cuts) != 0)
+		if (exec_i(s, sql, 2, cuts) != 0 ||
+		    exec_i(s,
+			   "INSERT OR REPLACE INTO obs_day_all SELECT t, COUNT(*), SUM(records),"
+			   " SUM(seconds), SUM(packets), SUM(tcp), SUM(udp), SUM(icmp), SUM(icmp6),"
+			   " SUM(other), SUM(probe), SUM(backscatter), SUM(kernel_drops),"
+			   " SUM(if_drops) FROM obs_sensor_day"
+			   " WHERE t IN (SELECT DISTINCT d FROM temp.nr WHERE d >= ?2) GROUP BY t",
+			   2, cuts) != 0)
 			goto fail;
 		if (n_days)
 			qsort(days, n_days, sizeof *days, day_cmp);
@@ -1205,6 +1220,7 @@ static int st_rollup(struct obs_store *base, int64_t off, const struct obs_reten
 		    exec_i(s, "DELETE FROM obs_port_day_all WHERE t < ?3", 3, icut) != 0 ||
 		    exec_i(s, "DELETE FROM obs_src_day WHERE t < ?3", 3, icut) != 0 ||
 		    exec_i(s, "DELETE FROM obs_src_day_all WHERE t < ?3", 3, icut) != 0 ||
+		    exec_i(s, "DELETE FROM obs_day_all WHERE t < ?3", 3, icut) != 0 ||
 		    state_set(s, "retention_at", now) != 0)
 			goto fail;
 		out->deleted = (uint64_t)(sqlite3_total_changes(s->db) - before - 1);
@@ -1847,10 +1863,18 @@ static int st_top_ports(struct obs_store *base, const struct obs_filter *f, size
 	*out = v;
 	*n_out = k;
 counts:
-	st = prepare_f(s, f, from,
-		       "SELECT COUNT(*), COUNT(DISTINCT sensor_id) FROM obs_sensor_day"
-		       " WHERE t >= ?1 AND t < ?2%s",
-		       sensor_cond(f));
+	st = prepare_f(
+	    s, f, from,
+	    "SELECT %s, (SELECT COUNT(*) FROM obs_sensors s WHERE EXISTS (SELECT 1"
+	    " FROM obs_sensor_day d WHERE d.sensor_id = s.id AND d.t >= ?1 AND d.t < ?2)%s)",
+	    all		   ? "(SELECT TOTAL(sensors) FROM obs_day_all WHERE t >= ?1 AND t < ?2)"
+	    : f->sensor_id ? "(SELECT COUNT(*) FROM obs_sensor_day WHERE t >= ?1 AND t < ?2"
+			     " AND sensor_id = ?3)"
+			   : "(SELECT COUNT(*) FROM obs_sensor_day WHERE t >= ?1 AND t < ?2"
+			     " AND sensor_id IN (SELECT id FROM obs_sensors WHERE org_id = ?4))",
+	    f->sensor_id ? " AND s.id = ?3"
+	    : f->org_id	 ? " AND s.org_id = ?4"
+			 : "");
 	if (!st) {
 		free(*out);
 		*out = NULL;
@@ -1909,9 +1933,13 @@ static int series_sensors(struct sqlite_store *s, const struct obs_filter *f, in
 {
 	if (x->n == 0)
 		return 0;
-	sqlite3_stmt *st = prepare_f(
-	    s, f, x->t[0], "SELECT t, COUNT(*) FROM %s WHERE t >= ?1 AND t < ?2%s GROUP BY t",
-	    bucket == 86400 ? "obs_sensor_day" : "obs_sensor_hour", sensor_cond(f));
+	bool all = bucket == 86400 && !f->sensor_id && !f->org_id;
+	sqlite3_stmt *st =
+	    all ? prepare_f(s, f, x->t[0],
+			    "SELECT t, sensors FROM obs_day_all WHERE t >= ?1 AND t < ?2")
+		: prepare_f(s, f, x->t[0],
+			    "SELECT t, COUNT(*) FROM %s WHERE t >= ?1 AND t < ?2%s GROUP BY t",
+			    bucket == 86400 ? "obs_sensor_day" : "obs_sensor_hour", sensor_cond(f));
 	if (!st)
 		return -1;
 	int rc;
@@ -1992,12 +2020,16 @@ static int st_totals(struct obs_store *base, const struct obs_filter *f, int64_t
 		return -1;
 	if (x->n == 0)
 		return 0;
+	bool all = bucket == 86400 && !f->sensor_id && !f->org_id;
 	sqlite3_stmt *st =
-	    prepare_f(s, f, x->t[0],
-		      "SELECT t, COUNT(*), SUM(packets), SUM(tcp), SUM(udp), SUM(icmp), SUM(icmp6),"
-		      " SUM(other), SUM(probe), SUM(backscatter) FROM %s WHERE t >= ?1 AND t < ?2%s"
-		      " GROUP BY t",
-		      bucket == 86400 ? "obs_sensor_day" : "obs_sensor_hour", sensor_cond(f));
+	    all ? prepare_f(s, f, x->t[0],
+			    "SELECT t, sensors, packets, tcp, udp, icmp, icmp6, other, probe,"
+			    " backscatter FROM obs_day_all WHERE t >= ?1 AND t < ?2")
+		: prepare_f(s, f, x->t[0],
+			    "SELECT t, COUNT(*), SUM(packets), SUM(tcp), SUM(udp), SUM(icmp),"
+			    " SUM(icmp6), SUM(other), SUM(probe), SUM(backscatter) FROM %s"
+			    " WHERE t >= ?1 AND t < ?2%s GROUP BY t",
+			    bucket == 86400 ? "obs_sensor_day" : "obs_sensor_hour", sensor_cond(f));
 	if (!st) {
 		obs_series_done(x);
 		return -1;
@@ -2081,8 +2113,9 @@ static int st_top_regions(struct obs_store *base, const struct obs_filter *f, bo
 	}
 	st = prepare_f(s, f, from,
 		       "SELECT (SELECT TOTAL(packets) FROM %s WHERE %s),"
-		       " (SELECT TOTAL(packets) FROM obs_sensor_day WHERE t >= ?1 AND t < ?2%s)",
-		       src, attr, sensor_cond(f));
+		       " (SELECT TOTAL(packets) FROM %s WHERE t >= ?1 AND t < ?2%s)",
+		       src, attr, !f->sensor_id && !f->org_id ? "obs_day_all" : "obs_sensor_day",
+		       sensor_cond(f));
 	if (!st) {
 		free(v);
 		return -1;
