@@ -39,14 +39,14 @@
 #define MAX_ARGS    4
 #define CACHE_SLOTS 4096
 
+/* A cached answer keeps its finished libmicrohttpd response (body and headers), which may be
+ * queued on any number of connections at once. */
 struct cache_entry {
 	uint64_t key_hash;
 	char *key;
 	uint64_t generation;
-	char *body;
+	struct MHD_Response *resp;
 	size_t len;
-	const char *type;
-	const char *disposition;
 };
 
 struct server {
@@ -95,14 +95,9 @@ static void add_common_headers(struct MHD_Response *r)
 				"frame-ancestors 'none'");
 }
 
-static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *body,
-				size_t len, const char *type, const char *disposition,
-				unsigned retry_after, bool copy)
+static void add_headers(struct MHD_Response *r, const char *type, const char *disposition,
+			unsigned retry_after)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    len, (void *)(uintptr_t)body, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_MUST_FREE);
-	if (!r)
-		return MHD_NO;
 	MHD_add_response_header(r, "Content-Type", type ? type : "application/json; charset=utf-8");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	if (disposition)
@@ -113,6 +108,17 @@ static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const
 		MHD_add_response_header(r, "Retry-After", b);
 	}
 	add_common_headers(r);
+}
+
+static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *body,
+				size_t len, const char *type, const char *disposition,
+				unsigned retry_after, bool copy)
+{
+	struct MHD_Response *r = MHD_create_response_from_buffer(
+	    len, (void *)(uintptr_t)body, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_MUST_FREE);
+	if (!r)
+		return MHD_NO;
+	add_headers(r, type, disposition, retry_after);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -178,9 +184,19 @@ static bool cache_get(struct server *s, const char *key, uint64_t gen, struct MH
 	struct cache_entry *e = &s->cache[h % CACHE_SLOTS];
 	bool hit = e->key && e->key_hash == h && e->generation == gen && strcmp(e->key, key) == 0;
 	if (hit)
-		*ret = send_buf(c, 200, e->body, e->len, e->type, e->disposition, 0, true);
+		*ret = MHD_queue_response(c, 200, e->resp);
 	pthread_mutex_unlock(&s->cache_mu);
 	return hit;
+}
+
+static void cache_drop(struct server *s, struct cache_entry *e)
+{
+	if (!e->key)
+		return;
+	s->cache_used -= e->len;
+	free(e->key);
+	MHD_destroy_response(e->resp);
+	memset(e, 0, sizeof *e);
 }
 
 static void cache_put(struct server *s, const char *key, uint64_t gen, const struct http_resp *rs)
@@ -188,29 +204,23 @@ static void cache_put(struct server *s, const char *key, uint64_t gen, const str
 	if (rs->len > s->cfg.cache_bytes / 16)
 		return;
 	uint64_t h = hash_bytes(key, strlen(key));
-	char *k = strdup(key), *b = malloc(rs->len + 1);
-	if (!k || !b) {
+	char *k = strdup(key);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(rs->len, rs->body, MHD_RESPMEM_MUST_COPY);
+	if (!k || !r) {
 		free(k);
-		free(b);
+		if (r)
+			MHD_destroy_response(r);
 		return;
 	}
-	memcpy(b, rs->body, rs->len);
+	add_headers(r, rs->type, rs->disposition, 0);
 	pthread_mutex_lock(&s->cache_mu);
 	struct cache_entry *e = &s->cache[h % CACHE_SLOTS];
-	if (e->key) {
-		s->cache_used -= e->len;
-		free(e->key);
-		free(e->body);
-	}
-	if (s->cache_used + rs->len > s->cfg.cache_bytes) { /* full: start again */
-		for (size_t i = 0; i < CACHE_SLOTS; i++) {
-			free(s->cache[i].key);
-			free(s->cache[i].body);
-			memset(&s->cache[i], 0, sizeof s->cache[i]);
-		}
-		s->cache_used = 0;
-	}
-	*e = (struct cache_entry){h, k, gen, b, rs->len, rs->type, rs->disposition};
+	cache_drop(s, e);
+	if (s->cache_used + rs->len > s->cfg.cache_bytes) /* full: start again */
+		for (size_t i = 0; i < CACHE_SLOTS; i++)
+			cache_drop(s, &s->cache[i]);
+	*e = (struct cache_entry){h, k, gen, r, rs->len};
 	s->cache_used += rs->len;
 	pthread_mutex_unlock(&s->cache_mu);
 }
@@ -723,10 +733,8 @@ int main(int argc, char **argv)
 	obs_ingest_stop(s->ingest);
 	obs_api_free(s->obs);
 	geo_close(s->geo);
-	for (size_t i = 0; i < CACHE_SLOTS; i++) {
-		free(s->cache[i].key);
-		free(s->cache[i].body);
-	}
+	for (size_t i = 0; i < CACHE_SLOTS; i++)
+		cache_drop(s, &s->cache[i]);
 	free(cert);
 	free(key);
 	(void)printf(T("keikaid: stopped (signal %d)\n", "keikaid: 停止しました (シグナル %d)\n"),
