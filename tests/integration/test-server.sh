@@ -185,6 +185,21 @@ got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([(r["co
 # 1.1.1.1 is in an APNIC block the database places in AU; 8.8.8.8 (US) twice, 60 each;
 # coverage (200 + 120) / 1040 packets
 check "regions from the listed sources, with their coverage" test "$got" = "[('AU', 200), ('US', 120)] 0.308"
+status GET "/api/v1/obs/regions/top?$Q&by=as&n=1" >/dev/null
+got=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print([(r["code"],r["packets"]) for r in d["regions"]])' "$WORK/body")
+check "regions by AS" test "$got" = "[('AS13335', 200)]"
+# health: a record of the last interval, with kernel drops
+now=$(date +%s)
+cur=$(( (now / 300 - 1) * 300 ))
+echo '[{"sensor":"s1","start":'$cur',"drops":7,"ports":[["tcp",22,3,1,1]]}]' | python3 "$HERE/mkrecord.py" >"$WORK/now.jsonl"
+c=$(status POST /api/v1/obs/intervals -H "Authorization: Bearer $T1" -H 'Content-Type: application/json' --data-binary @"$WORK/now.jsonl")
+status GET /api/v1/obs/sensors >/dev/null
+got=$(python3 -c 'import json,sys
+d={s["name"]: s for s in json.load(open(sys.argv[1]))["sensors"]}
+a, b = d["s1"], d["s2"]
+print(a["status"], a["records_24h"], a["kernel_drops_24h"], a["region"], a["prefixes"], b["status"] in ("late", "silent"))' "$WORK/body")
+check "sensor health: last record, records and drops of the last 24 h ($c)" \
+	test "$c:$got" = "201:ok 1 7 JP ['192.0.2.0/24'] True"
 c=$(status GET "/api/v1/obs/ports/top?$Q&format=csv")
 check "CSV export of the top ports" test "$c:$(head -n1 "$WORK/body" | tr -d '\r')" = "200:rank,proto,port,packets,per_sensor_day,sources"
 # a late record for day 1, after day 1 was rolled up: the daily figures take it in, once
@@ -275,15 +290,43 @@ KPID=
 HIST=${KEIKAI_HISTORY:-$(dirname "$GEN")/keikai-history}
 DB2=$WORK/h.db
 "$HIST" --sensors 3 --interval 3600 --ports 30 --from 2025-01-20 --to 2025-06-10 --seed 5 \
-	-o "$WORK/h.jsonl" --manifest "$WORK/h.tsv" >/dev/null
+	-o "$WORK/h.jsonl" --manifest "$WORK/h.tsv" --answers "$WORK/h.answers.json" >/dev/null
 "$CLI" -d "$DB2" sensor import "$WORK/h.tsv" >/dev/null
 "$CLI" -d "$DB2" import "$WORK/h.jsonl" >/dev/null
+HADMIN=$("$CLI" -d "$DB2" token add root --role admin)
+# make the next rollup pass apply the retention (default: hourly rows 400 days, port lists
+# 35 days; the data is older than both)
+sqlite3 "$DB2" "UPDATE obs_state SET value = 0 WHERE key = 'retention_at'"
+days_before=$(sqlite3 "$DB2" "SELECT COUNT(*) || '/' || SUM(packets) FROM obs_port_day")
 PORT=$(port)
 URL=http://127.0.0.1:$PORT
-printf '[server]\nlisten = 127.0.0.1:%s\n[store]\npath = %s\n[server]\ncache_mib = 0\n' "$PORT" "$DB2" >"$WORK/h.ini"
+printf '[server]\nlisten = 127.0.0.1:%s\n[store]\npath = %s\n[server]\ncache_mib = 0\n[access]\npublic_events = true\n' "$PORT" "$DB2" >"$WORK/h.ini"
 "$KD" -c "$WORK/h.ini" >>"$WORK/keikaid.log" 2>&1 &
 KPID=$!
 for _ in $(seq 100); do curl -s -o /dev/null "$URL/api/v1/obs/orgs" && break; sleep 0.05; done
+curl -s -o /dev/null -X POST -H "Authorization: Bearer $HADMIN" "$URL/api/v1/admin/rollup"
+got=$(sqlite3 "$DB2" "SELECT (SELECT COUNT(*) FROM obs_port_hour), (SELECT COUNT(*) FROM obs_records WHERE length(ports) > 0 OR length(top) > 0), (SELECT COUNT(*) || '/' || SUM(packets) FROM obs_port_day)" | tr '|' ' ')
+check "retention: hourly rows and port lists past their days are gone, daily rows kept ($got)" \
+	test "$got" = "0 0 $days_before"
+
+# the planted events of keikai-history, found as its answers say
+ans() { python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$WORK/h.answers.json" "$1"; }
+dos_want=$(ans '"%s %d" % (d["dos"]["victim"], d["dos"]["packets"])')
+dos_got=$(curl -s "$URL/api/v1/obs/dos?from=2025-02-20&to=2025-03-05&limit=1" | python3 -c 'import json,sys; a=json.load(sys.stdin)["attacks"][0]; print(a["victim"], a["packets"])')
+check "the planted DoS attack: victim and packets ($dos_got)" test "$dos_got" = "$dos_want"
+surge_days=$(ans '" ".join(d["surge"]["days"])')
+surge_got=$(curl -s "$URL/api/v1/obs/surges?from=2025-02-15&to=2025-03-01" | python3 -c 'import json,sys
+s=json.load(sys.stdin)["surges"]
+print(" ".join(sorted({x["day"] for x in s if x["kind"] == "sources" and x["proto"] == "tcp" and x["port"] == 80} & {x["day"] for x in s if x["kind"] == "sources" and x["proto"] == "tcp" and x["port"] == 443})))')
+check "the planted surge: tcp/80 and tcp/443 on every planted day ($surge_got)" test "$surge_got" = "$surge_days"
+newp=$(ans '"%s/%d %s" % (d["new_port"]["proto"], d["new_port"]["port"], d["new_port"]["from"])')
+newp_got=$(curl -s "$URL/api/v1/obs/surges?from=2025-01-20&to=2025-06-11" | python3 -c 'import json,sys
+s=json.load(sys.stdin)["surges"]
+print(" ".join("%s/%d %s" % (x["proto"], x["port"], x["day"]) for x in s if x["kind"] == "new_top10" and x["port"] == 37215))')
+check "the planted new top-10 port is reported on its first day ($newp_got)" test "${newp_got%% *} ${newp_got#* }" = "$newp"
+mm=$(ans 'd["surge"]["week"]["top_country"]')
+mm_got=$(curl -s "$URL/api/v1/obs/regions/top?from=2025-02-20&to=2025-02-27&n=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["regions"][0]["code"])')
+check "the surge week's top source country ($mm_got)" test "$mm_got" = "$mm"
 allsame=1
 for q in "from=2025-01-25&to=2025-05-17" "from=2025-02-01&to=2025-05-01" "from=2025-03-03&to=2025-03-20" "from=2025-01-20&to=2025-06-11&proto=udp"; do
 	from=$(echo "$q" | sed 's/.*from=\([0-9-]*\).*/\1/')
