@@ -22,7 +22,6 @@ struct obs_api_config {
 	int32_t tz_offset;  /* seconds east of UTC */
 	bool public_stats;  /* statistics readable without a token */
 	bool public_events; /* scanner and attack lists readable without a token */
-	size_t max_body;    /* bytes */
 	double rate;	    /* records per second per sensor */
 	double burst;	    /* records a sensor may send at once */
 };

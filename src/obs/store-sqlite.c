@@ -1706,13 +1706,7 @@ static int top_ports_ta(struct sqlite_store *s, const struct obs_filter *f, int6
 	    s->err, sizeof s->err);
 	if (!q)
 		goto out;
-	/* ports met so far: a small open-addressing set of keys + 1 */
-	size_t seen_cap = 1024, seen_n = 0;
-	uint32_t *seen = calloc(seen_cap, sizeof *seen);
-	if (!seen) {
-		sqlite3_finalize(q);
-		goto out;
-	}
+	struct aggmap seen = {0}; /* the ports met so far */
 	for (;;) {
 		uint64_t thresh = 0;
 		bool any = false;
@@ -1734,37 +1728,15 @@ static int top_ports_ta(struct sqlite_store *s, const struct obs_filter *f, int6
 				       (uint32_t)sqlite3_column_int(lists[i].st, 1);
 			lists[i].cur = col_u64(lists[i].st, 2);
 			thresh += lists[i].cur;
-			/* met before? */
-			if ((seen_n + 1) * 2 > seen_cap) {
-				size_t nc = seen_cap * 2;
-				uint32_t *ns = calloc(nc, sizeof *ns);
-				if (!ns)
-					goto fail;
-				for (size_t j = 0; j < seen_cap; j++) {
-					if (!seen[j])
-						continue;
-					size_t h = (size_t)(seen[j] * 2654435761u) & (nc - 1);
-					while (ns[h])
-						h = (h + 1) & (nc - 1);
-					ns[h] = seen[j];
-				}
-				free(seen);
-				seen = ns;
-				seen_cap = nc;
+			struct agg *met =
+			    agg_get(&seen, 0, 0, (uint8_t)(key >> 16), (uint16_t)(key & 0xffff));
+			if (!met) {
+				(void)snprintf(s->err, sizeof s->err, "top ports: out of memory");
+				goto fail;
 			}
-			size_t h = (size_t)((key + 1) * 2654435761u) & (seen_cap - 1);
-			bool met = false;
-			while (seen[h]) {
-				if (seen[h] == key + 1) {
-					met = true;
-					break;
-				}
-				h = (h + 1) & (seen_cap - 1);
-			}
-			if (met)
+			if (met->sensors) /* met before */
 				continue;
-			seen[h] = key + 1;
-			seen_n++;
+			met->sensors = 1;
 			struct obs_port_rank r = {.proto = (uint8_t)(key >> 16),
 						  .port = (uint16_t)(key & 0xffff)};
 			if (ta_total(s, q, start, m1, m2, f->to, key, &r.packets, &r.sources) != 0)
@@ -1788,7 +1760,7 @@ static int top_ports_ta(struct sqlite_store *s, const struct obs_filter *f, int6
 	}
 	ret = 0;
 fail:
-	free(seen);
+	free(seen.v);
 	sqlite3_finalize(q);
 out:
 	for (size_t i = 0; i < nl; i++)
@@ -2185,18 +2157,15 @@ static int st_scanners(struct obs_store *base, const struct obs_filter *f, const
 	struct sqlite_store *s = S(base);
 	*out = NULL;
 	*n_out = 0;
-	sqlite3_stmt *st = prepare_f(
-	    s, f, f->from,
-	    "SELECT x.src, x.cc, x.asn, x.proto, x.ports, SUM(x.packets) AS p,"
-	    " MAX(x.destinations), MAX(x.targets), COUNT(*), COUNT(DISTINCT r.sensor_id),"
-	    " MIN(x.first), MAX(x.last), MAX(x.tool)"
-	    " FROM obs_records r JOIN obs_scanners x ON x.rec = r.id"
-	    " WHERE r.start >= ?1 AND r.start < ?2%s%s"
-	    " GROUP BY x.src ORDER BY p DESC, x.src LIMIT ?6",
-	    f->sensor_id ? " AND r.sensor_id = ?3"
-	    : f->org_id	 ? " AND r.sensor_id IN (SELECT id FROM obs_sensors WHERE org_id = ?4)"
-			 : "",
-	    tool ? " AND x.tool = ?8" : "");
+	sqlite3_stmt *st =
+	    prepare_f(s, f, f->from,
+		      "SELECT x.src, x.cc, x.asn, x.proto, x.ports, SUM(x.packets) AS p,"
+		      " MAX(x.destinations), MAX(x.targets), COUNT(*), COUNT(DISTINCT r.sensor_id),"
+		      " MIN(x.first), MAX(x.last), MAX(x.tool)"
+		      " FROM obs_records r JOIN obs_scanners x ON x.rec = r.id"
+		      " WHERE r.start >= ?1 AND r.start < ?2%s%s"
+		      " GROUP BY x.src ORDER BY p DESC, x.src LIMIT ?6",
+		      sensor_cond(f), tool ? " AND x.tool = ?8" : "");
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 6, (int64_t)limit);
@@ -2259,9 +2228,7 @@ static int st_dos(struct obs_store *base, const struct obs_filter *f, size_t lim
 	    " SELECT victim, MAX(cc), MAX(asn), proto, MAX(ports), SUM(p) AS tp, MAX(dst),"
 	    " MAX(pk), COUNT(DISTINCT sid), MIN(start), MAX(last), MAX(ongoing)"
 	    " FROM a GROUP BY victim, proto ORDER BY tp DESC, victim LIMIT ?6",
-	    f->sensor_id ? " AND r.sensor_id = ?3"
-	    : f->org_id	 ? " AND r.sensor_id IN (SELECT id FROM obs_sensors WHERE org_id = ?4)"
-			 : "");
+	    sensor_cond(f));
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 6, (int64_t)limit);

@@ -112,10 +112,10 @@ static void add_headers(struct MHD_Response *r, const char *type, const char *di
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *body,
 				size_t len, const char *type, const char *disposition,
-				unsigned retry_after, bool copy)
+				unsigned retry_after)
 {
-	struct MHD_Response *r = MHD_create_response_from_buffer(
-	    len, (void *)(uintptr_t)body, copy ? MHD_RESPMEM_MUST_COPY : MHD_RESPMEM_MUST_FREE);
+	struct MHD_Response *r =
+	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_FREE);
 	if (!r)
 		return MHD_NO;
 	add_headers(r, type, disposition, retry_after);
@@ -133,8 +133,7 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct http_resp *rs)
 	}
 	char *b = rs->body;
 	rs->body = NULL;
-	return send_buf(c, rs->status, b, rs->len, rs->type, rs->disposition, rs->retry_after,
-			false);
+	return send_buf(c, rs->status, b, rs->len, rs->type, rs->disposition, rs->retry_after);
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *code,
@@ -665,7 +664,6 @@ int main(int argc, char **argv)
 				    .tz_offset = s->cfg.tz_offset,
 				    .public_stats = s->cfg.public_stats,
 				    .public_events = s->cfg.public_events,
-				    .max_body = s->cfg.max_body,
 				    .rate = s->cfg.rate,
 				    .burst = s->cfg.burst};
 	s->obs = obs_api_new(&ac);
