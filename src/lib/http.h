@@ -11,7 +11,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum http_role { HTTP_ANON = 0, HTTP_READER = 1, HTTP_ADMIN = 2 };
+/* Who may do what: an analyst reads (HTTP_READER), an incident handler also writes reports and
+ * incidents (HTTP_HANDLER), an administrator also manages users, sensors and tokens. */
+enum http_role { HTTP_ANON = 0, HTTP_READER = 1, HTTP_HANDLER = 2, HTTP_ADMIN = 3 };
 
 struct http_req {
 	const char *method;
@@ -19,9 +21,12 @@ struct http_req {
 	const char *const *args; /* path segments matched by '*' in the route, NULL-terminated */
 	const char *body;
 	size_t body_len;
-	enum http_role role; /* from an API token; HTTP_ANON without one */
-	const char *bearer;  /* the Authorization: Bearer value, or NULL */
-	int64_t now;	     /* Unix seconds when the request arrived */
+	enum http_role role;   /* from an API token; HTTP_ANON without one */
+	const char *bearer;    /* the Authorization: Bearer value, or NULL */
+	int64_t now;	       /* Unix seconds when the request arrived */
+	int64_t user_id;       /* the signed-in user or the token's owner; 0 for none */
+	const char *user_name; /* that user's login name, or the token's name; NULL for none */
+	const char *client;    /* the peer's address as text ("127.0.0.1", "::1") */
 	/* the server's accessors: a query argument (decoded) and a request header, or NULL */
 	const char *(*query)(const struct http_req *rq, const char *key);
 	const char *(*header)(const struct http_req *rq, const char *name);
