@@ -21,12 +21,13 @@ struct http_req {
 	const char *const *args; /* path segments matched by '*' in the route, NULL-terminated */
 	const char *body;
 	size_t body_len;
-	enum http_role role;   /* from an API token; HTTP_ANON without one */
+	enum http_role role;   /* from an API token or session; HTTP_ANON without one */
 	const char *bearer;    /* the Authorization: Bearer value, or NULL */
 	int64_t now;	       /* Unix seconds when the request arrived */
 	int64_t user_id;       /* the signed-in user or the token's owner; 0 for none */
 	const char *user_name; /* that user's login name, or the token's name; NULL for none */
 	const char *client;    /* the peer's address as text ("127.0.0.1", "::1") */
+	const char *session;   /* the kk_session cookie when it signed the caller in, or NULL */
 	/* the server's accessors: a query argument (decoded) and a request header, or NULL */
 	const char *(*query)(const struct http_req *rq, const char *key);
 	const char *(*header)(const struct http_req *rq, const char *name);
@@ -41,6 +42,7 @@ struct http_resp {
 	unsigned retry_after;	 /* seconds, 0 = none */
 	const char *disposition; /* Content-Disposition (static) or NULL */
 	bool cacheable;		 /* the same request gives the same answer until data changes */
+	char *set_cookie;	 /* a Set-Cookie value, malloc'd (the server frees it), or NULL */
 };
 
 typedef void (*http_handler)(void *ctx, const struct http_req *rq, struct http_resp *rs);
