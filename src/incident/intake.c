@@ -375,14 +375,11 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 	char reporter[512];
 	(void)snprintf(reporter, sizeof reporter, "%s %s", v.reporter ? v.reporter : "",
 		       v.reporter_email ? v.reporter_email : "");
-	st = s->st[ST_FTS_NEW];
-	sqlite3_bind_int64(st, 1, report);
-	bind_text_or_null(st, 2, v.subject);
-	sqlite3_bind_text(st, 3, v.text ? v.text : "", (int)text_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, reporter, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ind_text, -1, SQLITE_STATIC);
-	if ((r = inc_step_done(st)) != 0)
-		goto db_fail;
+	if ((r = inc_fts_queue(s, report, v.subject, v.text ? v.text : "", text_len, reporter,
+			       ind_text)) != 0) {
+		(void)fail(err, errlen, r, "out of memory");
+		goto out;
+	}
 
 	/* audit: who entered it, or the channel it came by */
 	struct inc_actor who = {sub->user_id, sub->user_name ? sub->user_name : sub->channel};
