@@ -104,6 +104,9 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 	else if (IS("login", "max_failures"))
 		ok = parse_u(v, 1000, &u) && u >= 1 &&
 		     ((c->accounts.max_failures = (unsigned)u), true);
+	else if (IS("login", "max_failures_client"))
+		ok = parse_u(v, 100000, &u) && u >= 1 &&
+		     ((c->accounts.max_failures_client = (unsigned)u), true);
 	else if (IS("login", "window"))
 		ok =
 		    parse_u(v, 31536000, &u) && u >= 1 && ((c->accounts.window = (int64_t)u), true);

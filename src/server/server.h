@@ -28,8 +28,9 @@ struct server_config {
 	unsigned rollup_ms;		/* [ingest] rollup_ms */
 	size_t cache_bytes;		/* [server] cache_mib */
 	struct obs_retention retention; /* [retention] interval_days, hour_days, day_days */
-	struct account_config accounts; /* [session] idle, lifetime; [login] max_failures,
-					   window, backoff, backoff_max (seconds) */
+	struct account_config
+	    accounts; /* [session] idle, lifetime; [login] max_failures, max_failures_client,
+			 window, backoff, backoff_max (seconds) */
 };
 
 /* Defaults, then the file (when path is not NULL). 0, or -1 with a message printed. */
