@@ -99,6 +99,13 @@ export function time(unix) {
 	}).format(new Date(n * 1000));
 }
 
+// date(unix): the day in JST.
+export function date(unix) {
+	const n = Number(unix);
+	if (!unix || !Number.isFinite(n)) return '—';
+	return new Intl.DateTimeFormat(lang() === 'ja' ? 'ja-JP' : 'en-GB', { timeZone: 'Asia/Tokyo', year: 'numeric', month: '2-digit', day: '2-digit' }).format(new Date(n * 1000));
+}
+
 // errorText(e): an API error in the current language (by code, never the server's message).
 export function errorText(e) {
 	const code = e && e.code ? e.code : 'http';

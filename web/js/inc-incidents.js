@@ -4,7 +4,7 @@ import { h, clear, table } from './dom.js';
 import { t } from './i18n.js';
 import { get, patch, post } from './iapi.js';
 import { shown } from './safe.js';
-import { canWrite, label, typeLabel, tlpBadge, select, appLink, time, errorBox, fields, empty, tax } from './inc-common.js';
+import { canWrite, label, typeLabel, tlpBadge, select, appLink, time, date, errorBox, fields, empty, tax } from './inc-common.js';
 import { indicatorTable } from './inc-reports.js';
 
 const keys = (list, fallback) => (list.length ? list.map((x) => x.key) : fallback);
@@ -48,7 +48,7 @@ function readOnlyFields(i) {
 		[t('incident.tlp'), tlpBadge(i.tlp)],
 		[t('incident.owner'), shown(i.owner)],
 		[t('incident.priority'), label('priority', i.priority)],
-		[t('incident.due'), i.due ? time(i.due) : '—'],
+		[t('incident.due'), date(i.due)],
 		[t('incident.opened'), time(i.opened)],
 	]);
 }
