@@ -221,6 +221,7 @@ try {
 			return true;
 		}
 		const code = mr.body && mr.body.error && (mr.body.error.code || mr.body.error);
+		console.log(`# the mail was refused: HTTP ${mr.status} ${code}`);
 		return mr.status >= 400 && mr.status < 500 && typeof code === 'string' ? true : fail({ status: mr.status, body: mr.text.slice(0, 200) });
 	});
 	for (const hr of hostile) {
@@ -233,8 +234,8 @@ try {
 			return subj.includes('<script>window.__pwned=1</script>') && text.includes('javascript:alert(1)') ? true : fail({ subj, text: text.slice(0, 300) });
 		});
 		await tap.run(`hostile report (${hr.how}): URLs are text, not links, and the RTL override is a visible marker`, async () => {
-			const links = await page.evaluate(() => [...document.querySelectorAll('main a')].map((a) => a.getAttribute('href')));
-			const outside = links.filter((h) => !/^#\/(report|incident|contact)\/\d+$/.test(h) && !/\/api\/v1\/reports\/\d+\/raw$/.test(new URL(h, location.href).pathname));
+			const links = await page.evaluate(() => [...document.querySelectorAll('main a')].map((a) => ({ attr: a.getAttribute('href'), path: a.pathname, origin: a.origin === location.origin })));
+			const outside = links.filter((l) => !/^#\/(report|incident|contact)\/\d+$/.test(l.attr) && !(l.origin && /\/api\/v1\/reports\/\d+\/raw$/.test(l.path)));
 			const text = await page.locator('pre.k-pre').innerText();
 			const markers = await page.locator('pre.k-pre .k-ctl').allInnerTexts();
 			const rawRlo = await page.evaluate(() => document.querySelector('main').innerText.includes('\u202e'));

@@ -25,7 +25,7 @@ export async function loadTaxonomy() {
 	if (tax.loaded) return;
 	const d = await get('taxonomy');
 	const pick = (...names) => terms(names.map((n) => d[n]).find((v) => Array.isArray(v)));
-	tax.classes = pick('rsit_classes', 'classes');
+	tax.classes = pick('rsit', 'rsit_classes', 'classes');
 	tax.types = pick('rsit_types', 'types').map((x) => ({ ...x, class: x.class ?? x.class_key ?? x.rsit_class ?? '', key: x.type ?? x.type_key ?? x.rsit_type ?? x.key }));
 	// a class list may carry its types inside
 	if (!tax.types.length) {

@@ -150,10 +150,20 @@ async function resolveIncident(w) {
 function timeline(list) {
 	if (!list.length) return empty('timeline.empty');
 	return h('ol', { class: 'k-timeline', id: 'timeline' }, list.map((a) => {
-		const ch = a.changes ?? a.fields ?? a.changed;
+		const ch = parseChanges(a.changes ?? a.fields ?? a.changed);
 		const changes = ch && typeof ch === 'object' ? Object.entries(ch).map(([k, v]) => h('li', { dataset: { field: k } }, shown(k), ': ', shown(Array.isArray(v) ? fmtv(v[0]) : ''), ' → ', shown(Array.isArray(v) ? fmtv(v[1]) : fmtv(v)))) : [];
 		return h('li', null, h('span', { class: 'k-meta' }, time(a.at)), ' ', shown(a.user ?? a.who ?? a.user_name ?? a.actor), ' ', h('strong', null, shown(a.action)), changes.length ? h('ul', null, changes) : null);
 	}));
+}
+
+// changes: an object {"field": [old, new]} or the same as JSON text
+function parseChanges(v) {
+	if (typeof v !== 'string') return v;
+	try {
+		return JSON.parse(v);
+	} catch {
+		return { '': [null, v] };
+	}
 }
 
 const fmtv = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));

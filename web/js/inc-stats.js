@@ -57,8 +57,8 @@ function series(c, kind) {
 	const total = first(o.total, o.quarter, c[`${kind}_total`], months.length ? months.reduce((a, b) => a + Number(b || 0), 0) : null);
 	const prev = first(o.prev, o.previous, o.prev_quarter, c.prev && c.prev[kind], c.previous && c.previous[kind], c[`${kind}_prev`]);
 	const year = first(o.year_ago, o.year_earlier, o.prev_year, c.year_ago && c.year_ago[kind], c.year_earlier && c.year_earlier[kind], c[`${kind}_year_ago`]);
-	const prevPct = first(o.change_prev, o.prev_change, o.vs_prev, c.change_prev && c.change_prev[kind], c[`${kind}_change_prev`]);
-	const yearPct = first(o.change_year, o.year_change, o.vs_year, c.change_year && c.change_year[kind], c[`${kind}_change_year`]);
+	const prevPct = first(o.change_prev, o.prev_change, c.previous && c.previous[`${kind}_change`], c.change_prev && c.change_prev[kind]);
+	const yearPct = first(o.change_year, o.year_change, c.year_ago && c.year_ago[`${kind}_change`], c.change_year && c.change_year[kind]);
 	return { months, total, prev, year, prevPct, yearPct };
 }
 
@@ -90,7 +90,7 @@ export async function renderStats(root, params) {
 	clear(root, h('h2', null, t('stats.title')), h('p', { class: 'k-lead' }, t('stats.lead')), h('label', { class: 'k-inline' }, t('stats.quarter'), ' ', sel));
 	const d = await get('stats/incidents', { quarter: q });
 	const cats = Array.isArray(d.categories) ? d.categories : d.categories && typeof d.categories === 'object' ? Object.entries(d.categories).map(([k, v]) => ({ key: k, ...v })) : [];
-	const months = quarterMonths(d.quarter || q);
+	const months = Array.isArray(d.months) && d.months.every((m) => /^\d{4}-\d{2}$/.test(m)) ? d.months.map((m) => [Number(m.slice(0, 4)), Number(m.slice(5))]) : quarterMonths(d.quarter || q);
 	root.appendChild(h('h3', { id: 'stats-heading' }, quarterName(d.quarter || q)));
 	if (!cats.length) {
 		root.appendChild(empty('stats.empty'));
