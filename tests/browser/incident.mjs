@@ -281,9 +281,11 @@ try {
 		const i = d.incident && typeof d.incident === 'object' ? { ...d, ...d.incident } : d;
 		const fieldsOk = i.rsit_class === 'fraud' && i.rsit_type === 'phishing' && i.tlp === 'red' && i.owner === HANDLER.user && i.priority === 'high';
 		const tl = await page.locator('#timeline').innerText();
-		const inTl = ['rsit_type', 'tlp', 'owner', 'priority'].every((f) => tl.includes(f)) && tl.includes(HANDLER.user);
+		const changed = await page.locator('#timeline li[data-field]').evaluateAll((ls) => ls.map((l) => [l.dataset.field, l.innerText]));
+		const saw = (f, v) => changed.some(([k, text]) => k === f && text.endsWith(v));
+		const inTl = saw('rsit_type', 'phishing') && saw('tlp', 'red') && saw('owner', HANDLER.user) && saw('priority', 'high') && changed.some(([k, text]) => k === 'priority' && text.startsWith(en['incident.priority']));
 		const shownTlp = await page.locator('dl.k-fields .k-tlp').first().getAttribute('data-tlp');
-		return err === 0 && fieldsOk && inTl && shownTlp === 'red' ? true : fail({ err, i: { c: i.rsit_class, t: i.rsit_type, tlp: i.tlp, o: i.owner, p: i.priority }, tl: tl.slice(0, 400), shownTlp });
+		return err === 0 && fieldsOk && inTl && shownTlp === 'red' ? true : fail({ err, i: { c: i.rsit_class, t: i.rsit_type, tlp: i.tlp, o: i.owner, p: i.priority }, tl: tl.slice(0, 400), changed, shownTlp });
 	});
 
 	const pa = await newPage('ja-JP');

@@ -1,7 +1,7 @@
 // The incident list and an incident's page: classification and handling fields (editable by
 // handlers only), indicators with enrichment, candidate parties, reports, timeline, merge.
 import { h, clear, table } from './dom.js';
-import { t } from './i18n.js';
+import { t, has } from './i18n.js';
 import { get, patch, post } from './iapi.js';
 import { shown } from './safe.js';
 import { canWrite, label, typeLabel, tlpBadge, select, appLink, time, date, errorBox, fields, empty, tax } from './inc-common.js';
@@ -151,8 +151,10 @@ function timeline(list) {
 	if (!list.length) return empty('timeline.empty');
 	return h('ol', { class: 'k-timeline', id: 'timeline' }, list.map((a) => {
 		const ch = parseChanges(a.changes ?? a.fields ?? a.changed);
-		const changes = ch && typeof ch === 'object' ? Object.entries(ch).map(([k, v]) => h('li', { dataset: { field: k } }, shown(k), ': ', shown(Array.isArray(v) ? fmtv(v[0]) : ''), ' → ', shown(Array.isArray(v) ? fmtv(v[1]) : fmtv(v)))) : [];
-		return h('li', null, h('span', { class: 'k-meta' }, time(a.at)), ' ', shown(a.user ?? a.who ?? a.user_name ?? a.actor), ' ', h('strong', null, shown(a.action)), changes.length ? h('ul', null, changes) : null);
+		const changes = ch && typeof ch === 'object' ? Object.entries(ch).map(([k, v]) => h('li', { dataset: { field: k } }, fieldName(k), ': ', shown(Array.isArray(v) ? fmtv(v[0]) : ''), ' → ', shown(Array.isArray(v) ? fmtv(v[1]) : fmtv(v)))) : [];
+		const obj = a.object && has(`audit.obj.${a.object}`) ? t(`audit.obj.${a.object}`, { id: Number(a.object_id) }) : null;
+		return h('li', { dataset: { action: String(a.action ?? '') } }, h('span', { class: 'k-meta' }, time(a.at)), ' ', shown(a.user ?? a.who ?? a.user_name ?? a.actor), ' ',
+			h('strong', null, has(`audit.${a.action}`) ? t(`audit.${a.action}`) : shown(a.action)), obj ? ` (${obj})` : '', changes.length ? h('ul', null, changes) : null);
 	}));
 }
 
@@ -165,6 +167,9 @@ function parseChanges(v) {
 		return { '': [null, v] };
 	}
 }
+
+// a changed field's name: the incident or report label when the catalog has one
+const fieldName = (k) => (has(`incident.${k}`) ? t(`incident.${k}`) : has(`report.${k}`) ? t(`report.${k}`) : shown(k));
 
 const fmtv = (v) => (v === null || v === undefined ? '' : typeof v === 'object' ? JSON.stringify(v) : String(v));
 
