@@ -202,7 +202,7 @@ try {
 
 	// ---- hostile reports ------------------------------------------------------------------
 	const RLO = '\u202e';
-	const hostileSubject = `<script>window.__pwned=1</script><img src=x onerror=window.__pwned=1> invoice ${nonce}`;
+	const hostileSubject = `<script>window.__pwned=1</script><img src=x onerror=window.__pwned=1> invoice${RLO}fdp.exe ${nonce}`;
 	const hostileBody = `Please check <img src=x onerror="window.__pwned=1;alert(1)"> and javascript:alert(1)\nDownload: http://evil-${nonce}.example.test/${RLO}gnp.exe\nAttachment name: invoice${RLO}txt.exe\n<script>alert(2)</script>`;
 	const hostile = [];
 	const viaApi = await submit({ subject: hostileSubject, body: hostileBody, reporter: '<img src=x onerror=alert(3)>' });
@@ -238,8 +238,9 @@ try {
 			const outside = links.filter((l) => !/^#\/(report|incident|contact)\/\d+$/.test(l.attr) && !(l.origin && /\/api\/v1\/reports\/\d+\/raw$/.test(l.path)));
 			const text = await page.locator('pre.k-pre').innerText();
 			const markers = await page.locator('pre.k-pre .k-ctl').allInnerTexts();
+			const subject = await page.locator('dl.k-fields dd').first().innerText();
 			const rawRlo = await page.evaluate(() => document.querySelector('main').innerText.includes('\u202e'));
-			return outside.length === 0 && text.includes(`evil-${nonce}.example.test/[U+202E]gnp.exe`) && text.includes('invoice[U+202E]txt.exe') && markers.includes('[U+202E]') && !rawRlo ? true : fail({ outside, markers, rawRlo });
+			return outside.length === 0 && text.includes(`evil-${nonce}.example.test/[U+202E]gnp.exe`) && text.includes('invoice[U+202E]txt.exe') && markers.includes('[U+202E]') && subject.includes('invoice[U+202E]fdp.exe') && !rawRlo ? true : fail({ outside, markers, subject, rawRlo });
 		});
 		await tap.run(`hostile report (${hr.how}): the original is a download (attachment, octet-stream), never rendered`, async () => {
 			const a = page.locator('#raw-link');
@@ -259,8 +260,11 @@ try {
 		await go(page, `#/report/${hostile[0].id}`);
 		const rows = await page.locator('#indicator-table tbody tr').count();
 		const cells = await page.locator('#indicator-table tbody').innerText();
-		const want = ind.map((i) => String(i.value).replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase()}]`));
-		return rows === ind.length && want.every((v) => cells.includes(v)) ? true : fail({ rows, want, cells: cells.slice(0, 500) });
+		const marked = (v) => String(v).replace(/[\u200b-\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase()}]`);
+		const want = ind.flatMap((i) => [marked(i.value), marked(i.raw)]);
+		const rawRlo = ind.filter((i) => String(i.raw).includes(RLO)).length;
+		const shownMarkers = await page.locator('#indicator-table .k-ctl').count();
+		return rows === ind.length && want.every((v) => cells.includes(v)) && shownMarkers >= rawRlo ? true : fail({ rows, want, rawRlo, shownMarkers, cells: cells.slice(0, 500) });
 	});
 
 	// ---- incident editing, timeline, analyst -----------------------------------------------
