@@ -343,6 +343,37 @@ try {
 		return bStatus === 'merged' && shownReports.includes(b.ack) && shownReports.includes(a.ack) ? true : fail({ ref, bStatus, shownReports });
 	});
 
+	await tap.run('the incident list filtered by status shows what the API lists for that status', async () => {
+		await go(page, '#/incidents?status=merged');
+		const refs = await page.locator('#incident-table tbody tr td:first-child').allInnerTexts();
+		const api = must(await call(hs, 'GET', 'incidents?status=merged'), 'GET incidents', 200).incidents.map((i) => i.ref);
+		const sel = await page.locator('#filter-status').inputValue();
+		return sel === 'merged' && refs.length >= 1 && same(refs, api) ? true : fail({ refs, api, sel });
+	});
+	await tap.run("a handler triages a report and sets its TLP from the report's page", async () => {
+		await go(page, `#/report/${b.id}`);
+		let g = await gen(page);
+		await page.click('#report-triage');
+		await settled(page, g);
+		await page.selectOption('#report-tlp', 'green');
+		g = await gen(page);
+		await page.click('#report-tlp-save');
+		await settled(page, g);
+		const r = must(await call(hs, 'GET', `reports/${b.id}`), 'GET report', 200);
+		const shownTlp = await page.locator('dl.k-fields .k-tlp').first().getAttribute('data-tlp');
+		return r.status === 'triaged' && r.tlp === 'green' && shownTlp === 'green' ? true : fail({ status: r.status, tlp: r.tlp, shownTlp });
+	});
+	await tap.run('moving a report to a new incident (split) from its page opens the new incident', async () => {
+		const g = await gen(page);
+		await page.click('#report-split');
+		await settled(page, g);
+		const m = /^#\/incident\/(\d+)$/.exec(await page.evaluate(() => location.hash));
+		const r = must(await call(hs, 'GET', `reports/${b.id}`), 'GET report', 200);
+		const now = incidentOf(r);
+		const shownReports = m ? await page.locator('#incident-reports tbody').innerText() : '';
+		return m && Number(m[1]) === now && now !== incA && shownReports.includes(b.ack) ? true : fail({ hash: m && m[0], now, incA });
+	});
+
 	// ---- search --------------------------------------------------------------------------
 	for (const [lang, word] of [['Japanese', jaWord], ['English', enWord]]) {
 		await tap.run(`searching in ${lang} from the header finds the form's report`, async () => {

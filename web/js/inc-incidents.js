@@ -136,15 +136,20 @@ function mergeForm(id, go) {
 async function resolveIncident(w) {
 	const m = /^#?(\d+)$/.exec(w);
 	if (m) return Number(m[1]);
-	const d = await get('incidents', { ref: w, limit: 500 });
-	const hit = (d.incidents || []).find((x) => x.ref === w);
-	if (!hit) {
-		const e = new Error('not_found');
-		e.code = 'unknown_incident';
-		e.field = w;
-		throw e;
+	// the list pages newest first by id: look through it (at most 20,000 incidents)
+	let before = null;
+	for (let n = 0; n < 40; n++) {
+		const d = await get('incidents', { limit: 500, before });
+		const list = Array.isArray(d.incidents) ? d.incidents : [];
+		const hit = list.find((x) => x.ref === w);
+		if (hit) return Number(hit.id);
+		if (list.length < 500) break;
+		before = list[list.length - 1].id;
 	}
-	return Number(hit.id);
+	const e = new Error('not_found');
+	e.code = 'unknown_incident';
+	e.field = w;
+	throw e;
 }
 
 function timeline(list) {
