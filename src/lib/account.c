@@ -516,7 +516,9 @@ int account_login(sqlite3 *db, const struct account_config *c, const char *name,
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, u.id);
-	if (run(st) != 0 || throttle_clear_name(db, name) != 0)
+	/* sign-ins are rare: a good time to drop the sessions nobody came back to */
+	if (run(st) != 0 || throttle_clear_name(db, name) != 0 ||
+	    account_session_prune(db, c, now) < 0)
 		return -1;
 	s.user.last_login = now;
 	s.expires = session_expiry(c, now, now);

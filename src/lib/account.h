@@ -110,7 +110,7 @@ enum account_login_result {
 /* Sign in: check the throttle for name and client, verify the password (against a dummy hash
  * for an unknown name, so that costs the same), count a failure or start a session. Returns an
  * account_login_result, or -1 on a database error. *ret is filled on ACCOUNT_LOGIN_OK;
- * *ret_retry on ACCOUNT_LOGIN_THROTTLED. */
+ * *ret_retry on ACCOUNT_LOGIN_THROTTLED. A successful sign-in also deletes expired sessions. */
 int account_login(sqlite3 *db, const struct account_config *c, const char *name,
 		  const char *password, const char *client, int64_t now,
 		  struct account_session *ret, unsigned *ret_retry);

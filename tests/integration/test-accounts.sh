@@ -81,9 +81,11 @@ field() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.ar
 code() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$WORK/body" 2>/dev/null; }
 header() { grep -i "^$1:" "$WORK/head" | head -n1 | cut -d' ' -f2- | tr -d '\r'; }
 # login USER PASSWORD JAR: signs in, keeping the cookie in JAR; prints the status
-login() {
-	req POST /api/v1/session -c "$3" -H 'Content-Type: application/json' \
-		--data-binary "{\"user\":\"$1\",\"password\":\"$2\"}"
+login() { # USER PASSWORD JAR [curl args]
+	local u=$1 p=$2 jar=$3
+	shift 3
+	req POST /api/v1/session -c "$jar" -H 'Content-Type: application/json' \
+		--data-binary "{\"user\":\"$u\",\"password\":\"$p\"}" "$@"
 }
 json_post() { # METHOD PATH BODY [curl args]
 	local m=$1 p=$2 b=$3
@@ -233,21 +235,20 @@ cp "$WORK/body" "$WORK/unknown.body"
 c2=$(login dave wrong-password-1 "$WORK/x.jar")
 check "an unknown user and a wrong password get the same answer: 401 bad_login" \
 	test "$c:$c2:$(code):$(cmp -s "$WORK/unknown.body" "$WORK/body" && echo same)" = "401:401:bad_login:same"
-t_unknown=0
-t_wrong=0
-for i in 1 2; do
+# three of each, interleaved; the fastest of each counts (the machine may be busy with other work)
+t_unknown=
+t_wrong=
+for i in 1 2 3; do
 	t=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' \
 		--data-binary "{\"user\":\"ghost$i\",\"password\":\"whatever-pass-1\"}" "$URL/api/v1/session")
-	t_unknown=$(python3 -c "print($t_unknown + $t)")
-done
-for i in 1 2; do
+	t_unknown="$t_unknown $t"
 	t=$(curl -s -o /dev/null -w '%{time_total}' -H 'Content-Type: application/json' \
-		--data-binary "{\"user\":\"root\",\"password\":\"wrong-pass-$i\"}" "$URL/api/v1/session")
-	t_wrong=$(python3 -c "print($t_wrong + $t)")
+		--data-binary "{\"user\":\"hana\",\"password\":\"wrong-pass-$i\"}" "$URL/api/v1/session")
+	t_wrong="$t_wrong $t"
 done
-echo "# sign-in time, two attempts each: unknown user ${t_unknown}s, wrong password ${t_wrong}s"
+echo "# sign-in times (s): unknown user$t_unknown; wrong password$t_wrong"
 check "an unknown user's sign-in takes as long as a wrong password's (0.5 to 2 times)" \
-	python3 -c "import sys; r = $t_unknown / $t_wrong; print('# ratio %.2f' % r); sys.exit(not 0.5 <= r <= 2)"
+	python3 -c "import sys; u = min(map(float, '$t_unknown'.split())); w = min(map(float, '$t_wrong'.split())); r = u / w; print('# fastest: unknown %.3f s, wrong %.3f s, ratio %.2f' % (u, w, r)); sys.exit(not 0.5 <= r <= 2)"
 c=$(login dave wrong-password-2 "$WORK/x.jar")
 c2=$(login dave wrong-password-3 "$WORK/x.jar")
 check "dave's third failure in the window is still a plain 401" test "$c:$c2" = "401:401"
@@ -258,6 +259,13 @@ check "then even the right password waits: 429 throttled with Retry-After ($RA)"
 sleep $((RA + 1))
 c=$(login dave victim-pass-33 "$WORK/dave.jar")
 check "after Retry-After the right password signs in: 200" test "$c:$(field user)" = "200:dave"
+c=$(req GET /api/v1/session -b "$WORK/dave.jar")
+u1=$(field user)
+c2=$(req GET /api/v1/session -b "$WORK/ann2.jar")
+check "two analysts' GET /api/v1/session each answer their own user (no shared cached answer)" \
+	test "$c:$u1:$c2:$(field user)" = "200:dave:200:ann"
+c=$(login dave victim-pass-33 "$WORK/x.jar" -H 'Origin: http://evil.example')
+check "sign-in from another site's page: 403 csrf" test "$c:$(code)" = "403:csrf"
 
 # ---- idle timeout --------------------------------------------------------------------------------
 stop_kd

@@ -302,6 +302,19 @@ static void test_session_expiry(void **state)
 	    ACCOUNT_LOGIN_OK);
 	assert_int_equal(account_session_prune(f->db, &f->cfg, 5050), 0);
 	assert_int_equal(account_session_prune(f->db, &f->cfg, 5100), 1);
+	/* a sign-in drops sessions nobody came back to */
+	assert_int_equal(
+	    account_login(f->db, &f->cfg, "alice", "password-new", "a", 6000, &s, &retry),
+	    ACCOUNT_LOGIN_OK);
+	assert_int_equal(
+	    account_login(f->db, &f->cfg, "alice", "password-new", "a", 7000, &s, &retry),
+	    ACCOUNT_LOGIN_OK);
+	sqlite3_stmt *st;
+	assert_int_equal(sqlite3_prepare_v2(f->db, "SELECT COUNT(*) FROM sessions", -1, &st, NULL),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(st, 0), 1);
+	sqlite3_finalize(st);
 }
 
 static void test_csrf(void **state)
