@@ -579,7 +579,7 @@ static int step_done(sqlite3_stmt *st)
 	sqlite3_finalize(st);
 	if (r == SQLITE_DONE)
 		return 0;
-	if (r == SQLITE_CONSTRAINT)
+	if ((r & 0xff) == SQLITE_CONSTRAINT)
 		return CONTACT_E_EXISTS;
 	return CONTACT_E_DB;
 }

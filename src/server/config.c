@@ -77,6 +77,10 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 		ok = copy(c->web_root, sizeof c->web_root, v);
 	else if (IS("geo", "database"))
 		ok = copy(c->geo_db, sizeof c->geo_db, v);
+	else if (IS("enrich", "resolve"))
+		ok = parse_bool(v, &c->enrich_resolve);
+	else if (IS("enrich", "resolver"))
+		ok = copy(c->enrich_resolver, sizeof c->enrich_resolver, v);
 	else if (IS("stats", "timezone"))
 		ok = range_parse_offset(v, &c->tz_offset) == 0;
 	else if (IS("access", "public_stats"))

@@ -29,6 +29,8 @@ struct server_config {
 	unsigned rollup_ms;		/* [ingest] rollup_ms */
 	size_t cache_bytes;		/* [server] cache_mib */
 	struct obs_retention retention; /* [retention] interval_days, hour_days, day_days */
+	bool enrich_resolve;		/* [enrich] resolve (default off) */
+	char enrich_resolver[64];	/* [enrich] resolver: "127.0.0.1:5353"; "" = the system's */
 	struct account_config
 	    accounts; /* [session] idle, lifetime; [login] max_failures, max_failures_client,
 			 window, backoff, backoff_max (seconds) */
