@@ -267,6 +267,55 @@ try {
 		return rows === ind.length && want.every((v) => cells.includes(v)) && shownMarkers >= rawRlo ? true : fail({ rows, want, rawRlo, shownMarkers, cells: cells.slice(0, 500) });
 	});
 
+	// ---- contacts, enrichment and candidate parties ----------------------------------------
+	const orgName = `Example Hosting <i>${nonce}</i>`;
+	let orgId = null;
+	await tap.run('a handler creates an organisation in the contacts page; the API has its fields', async () => {
+		await go(page, '#/contact/new');
+		await page.fill('#c-name', orgName);
+		await page.selectOption('#c-type', 'hosting');
+		await page.fill('#c-country', 'jp');
+		await page.fill('#c-abuse', `abuse-${nonce}@example.test`);
+		await page.fill('#c-networks', '192.0.2.0/24');
+		await page.fill('#c-asns', 'AS64500');
+		await page.fill('#c-domains', `cand-${nonce}.example.test`);
+		const g = await gen(page);
+		await page.click('#contact-save');
+		await settled(page, g);
+		const m = /^#\/contact\/(\d+)$/.exec(await page.evaluate(() => location.hash));
+		if (!m) return fail({ hash: await page.evaluate(() => location.hash), view: (await page.locator('#view').innerText()).slice(0, 300) });
+		orgId = Number(m[1]);
+		const o = must(await call(hs, 'GET', `contacts/${orgId}`), 'GET contact', 200);
+		const c = o.contact || o;
+		const ok = c.name === orgName && c.type === 'hosting' && c.country === 'JP' && same(c.abuse, [`abuse-${nonce}@example.test`]) && same(c.networks, ['192.0.2.0/24']) && same(c.asns, [64500]) && same(c.domains, [`cand-${nonce}.example.test`]);
+		const h2 = await page.locator('#view h2').innerText();
+		return ok && h2 === orgName ? true : fail({ c, h2 });
+	});
+	await tap.run('the organisation is found by the contacts search and edited from its page', async () => {
+		await go(page, `#/contacts?q=${encodeURIComponent(`www.cand-${nonce}.example.test`)}`);
+		const names = await page.locator('#contact-table tbody tr td:first-child').allInnerTexts();
+		await go(page, `#/contact/${orgId}`);
+		await page.fill('#c-note', `checked ${nonce}`);
+		await page.click('#contact-save');
+		await page.waitForFunction(() => document.querySelector('#contact-form .k-flash').textContent.length > 0);
+		const o = must(await call(hs, 'GET', `contacts/${orgId}`), 'GET contact', 200);
+		return same(names, [orgName]) && (o.contact || o).note === `checked ${nonce}` ? true : fail({ names, note: (o.contact || o).note });
+	});
+	const e = await submit({ subject: `Scan ${nonce} E`, body: `Scans from 8.8.8.8 and 192.0.2.55 at www.cand-${nonce}.example.test` });
+	const incE = Number(e.incident ?? incidentOf(must(await call(hs, 'GET', `reports/${e.id}`), 'GET report', 200)));
+	await tap.run("the incident's indicators show the AS and country of /api/v1/enrich, and the organisation is a candidate", async () => {
+		const en8 = must(await call(hs, 'GET', 'enrich?ip=8.8.8.8'), 'GET enrich', 200);
+		const want = (en8.addresses || [])[0] || {};
+		await go(page, `#/incident/${incE}`);
+		const li = page.locator('#indicator-table tbody tr', { hasText: '8.8.8.8' }).locator('.k-enrich li');
+		const asn = (await li.count()) ? await li.first().getAttribute('data-asn') : null;
+		const cc = (await li.count()) ? await li.first().getAttribute('data-cc') : null;
+		const text = (await li.count()) ? await li.first().innerText() : '';
+		const cands = await page.locator('#candidate-table tbody tr td:first-child').allInnerTexts();
+		const asnOk = want.asn ? asn === String(want.asn) && text.includes(`AS${want.asn}`) && cc === (want.cc || '') : asn === '';
+		return asnOk && cands.includes(orgName) ? true : fail({ want, asn, cc, text, cands });
+	});
+
 	// ---- incident editing, timeline, analyst -----------------------------------------------
 	const a = await submit({ subject: `Phishing ${nonce} A`, body: `Phishing page at https://login-${nonce}-a.example.test/secure` });
 	const incA = Number(a.incident ?? incidentOf(must(await call(hs, 'GET', `reports/${a.id}`), 'GET report', 200)));
@@ -301,6 +350,14 @@ try {
 		await go(pa, `#/report/${a.id}`);
 		const acts = await pa.locator('#report-actions').count();
 		return title.includes(`Phishing ${nonce} A`) && edit === 0 && acts === 0 ? true : fail({ title, edit, acts });
+	});
+	await tap.run("an analyst sees an organisation's fields disabled and no save button", async () => {
+		if (!orgId) return fail('no organisation was made');
+		await go(pa, `#/contact/${orgId}`);
+		const save = await pa.locator('#contact-save').count();
+		const disabled = await pa.locator('#c-name').isDisabled();
+		const newLink = await go(pa, '#/contacts').then(() => pa.locator('#contact-new').count());
+		return save === 0 && disabled && newLink === 0 ? true : fail({ save, disabled, newLink });
 	});
 	await tap.run('the API refuses an analyst who forces a change (403), and nothing changes', async () => {
 		const st = await pa.evaluate(async (id) => {

@@ -1,11 +1,11 @@
 // The incident list and an incident's page: classification and handling fields (editable by
 // handlers only), indicators with enrichment, candidate parties, reports, timeline, merge.
 import { h, clear, table } from './dom.js';
-import { t, has } from './i18n.js';
+import { t, has, lang } from './i18n.js';
 import { get, patch, post } from './iapi.js';
 import { shown } from './safe.js';
 import { canWrite, label, typeLabel, tlpBadge, select, appLink, time, date, errorBox, fields, empty, tax } from './inc-common.js';
-import { indicatorTable } from './inc-reports.js';
+import { indicatorTable, enrichAll } from './inc-reports.js';
 
 const keys = (list, fallback) => (list.length ? list.map((x) => x.key) : fallback);
 
@@ -182,7 +182,7 @@ function candidates(list) {
 	if (!list.length) return empty('candidates.empty');
 	const cols = ['contact.name', 'contact.type', 'contact.abuse', 'contact.lang', 'candidates.why', 'candidates.score'].map((k) => ({ label: t(k) }));
 	return table(cols, list.map((c) => [
-		c.org_id || c.id ? appLink('contact', c.org_id ?? c.id, c.name) : shown(c.name), label('ctype', c.type), shown(Array.isArray(c.abuse) ? c.abuse.join(', ') : c.abuse), shown(c.lang), shown(c.why), String(c.score ?? ''),
+		c.org_id || c.id ? appLink('contact', c.org_id ?? c.id, c.name) : shown(c.name), label('ctype', c.type), shown(Array.isArray(c.abuse) ? c.abuse.join(', ') : c.abuse), shown(c.lang), shown(lang() === 'ja' && c.why_ja ? c.why_ja : c.why), String(c.score ?? ''),
 	]), { id: 'candidate-table' });
 }
 
@@ -195,9 +195,11 @@ export async function renderIncident(root, id, go) {
 	if (canWrite()) root.appendChild(h('section', { class: 'k-sub' }, h('h3', null, t('incident.edit')), editForm(inc, id, go)));
 	root.appendChild(h('h3', null, t('incident.indicators')));
 	const ind = Array.isArray(i.indicators) ? i.indicators : [];
+	const found = await enrichAll(ind);
 	root.appendChild(ind.length ? indicatorTable(ind) : empty('report.no_indicators'));
 	root.appendChild(h('h3', null, t('incident.candidates')));
-	root.appendChild(candidates(Array.isArray(i.candidates) ? i.candidates : Array.isArray(i.parties) ? i.parties : []));
+	const given = Array.isArray(i.candidates) ? i.candidates : [];
+	root.appendChild(candidates(given.length ? given : found));
 	root.appendChild(h('h3', null, t('incident.reports')));
 	const reps = Array.isArray(i.reports) ? i.reports : [];
 	const cols = ['report.ack', 'report.channel', 'report.received', 'report.reporter', 'report.subject', 'report.tlp'].map((k) => ({ label: t(k) }));

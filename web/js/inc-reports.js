@@ -33,15 +33,38 @@ const indType = (ty) => (has(`indtype.${ty}`) ? t(`indtype.${ty}`) : shown(ty));
 
 export function indicatorTable(list) {
 	const cols = ['ind.type', 'ind.raw', 'ind.value', 'ind.registrable', 'ind.enrich'].map((k) => ({ label: t(k) }));
-	return table(cols, list.map((i) => [indType(i.type), shown(i.raw, 'k-ind'), shown(i.value, 'k-ind'), shown(i.registrable), enrichText(i.enrich)]), { id: 'indicator-table' });
+	return table(cols, list.map((i) => [indType(i.type), shown(i.raw, 'k-ind'), shown(i.value, 'k-ind'), shown(i.registrable), enrichText(i.enrich, i.enrich_status)]), { id: 'indicator-table' });
+}
+
+// enrichAll(indicators): fill in the enrichment the answer left out (null) from
+// GET /api/v1/enrich for addresses and host names (at most 25 look-ups, in parallel); the
+// candidate parties those answers name, best first. Enrichment is optional: a failed look-up
+// leaves the indicator as it was.
+export async function enrichAll(inds) {
+	const todo = inds.filter((i) => (i.enrich === null || i.enrich === undefined) && ['ipv4', 'ipv6', 'domain'].includes(i.type)).slice(0, 25);
+	const cands = new Map();
+	await Promise.all(todo.map(async (i) => {
+		try {
+			const d = await get('enrich', i.type === 'domain' ? { host: i.value } : { ip: i.value });
+			i.enrich = Array.isArray(d.addresses) ? d.addresses : null;
+			i.enrich_status = typeof d.status === 'string' ? d.status : '';
+			for (const c of Array.isArray(d.candidates) ? d.candidates : []) {
+				const prev = cands.get(c.id);
+				if (!prev || Number(c.score) > Number(prev.score)) cands.set(c.id, c);
+			}
+		} catch {
+			/* no enrichment for this one */
+		}
+	}));
+	return [...cands.values()].sort((a, b) => Number(b.score) - Number(a.score));
 }
 
 // enrichment of one indicator: a list of addresses {ip, asn, as_name, prefix, cc, domestic}
 // or one such object.
-export function enrichText(e) {
+export function enrichText(e, status) {
 	const list = Array.isArray(e) ? e : e && typeof e === 'object' ? [e] : [];
-	if (!list.length) return '—';
-	return h('ul', { class: 'k-enrich' }, list.map((a) => h('li', null, [
+	if (!list.length) return status && has(`enrich.${status}`) ? h('span', { class: 'k-dim' }, t(`enrich.${status}`)) : '—';
+	return h('ul', { class: 'k-enrich' }, list.map((a) => h('li', { dataset: { asn: a.asn ? String(Number(a.asn)) : '', cc: /^[A-Z]{2}$/.test(a.cc || '') ? a.cc : '' } }, [
 		shown(a.ip), ' ',
 		a.asn ? `AS${Number(a.asn)}` : '', ' ', shown(a.as_name), ' ', shown(a.prefix), ' ', shown(a.cc), ' ',
 		a.domestic === undefined || a.domestic === null ? '' : h('span', { class: a.domestic ? 'k-badge k-dom' : 'k-badge k-for' }, t(a.domestic ? 'enrich.domestic' : 'enrich.foreign')),
@@ -74,6 +97,7 @@ export async function renderReport(root, id, go) {
 	root.appendChild(att.length ? h('ul', { id: 'attachments' }, att.map((a) => h('li', null, shown(a.name ?? a.filename), ' ', h('span', { class: 'k-meta' }, shown(a.type ?? a.content_type), a.size !== undefined ? ` ${Number(a.size)} B` : '')))) : empty('report.no_attachments'));
 	root.appendChild(h('h3', null, t('report.indicators')));
 	const ind = Array.isArray(r.indicators) ? r.indicators : [];
+	await enrichAll(ind);
 	root.appendChild(ind.length ? indicatorTable(ind) : empty('report.no_indicators'));
 }
 
