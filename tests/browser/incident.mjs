@@ -205,24 +205,31 @@ try {
 	const hostileSubject = `<script>window.__pwned=1</script><img src=x onerror=window.__pwned=1> invoice${RLO}fdp.exe ${nonce}`;
 	const hostileBody = `Please check <img src=x onerror="window.__pwned=1;alert(1)"> and javascript:alert(1)\nDownload: http://evil-${nonce}.example.test/${RLO}gnp.exe\nAttachment name: invoice${RLO}txt.exe\n<script>alert(2)</script>`;
 	const hostile = [];
-	const viaApi = await submit({ subject: hostileSubject, body: hostileBody, reporter: '<img src=x onerror=alert(3)>' });
+	const longBodyLine = `Long line: ${'B'.repeat(200 * 1024)}`;
+	const viaApi = await submit({ subject: hostileSubject, body: `${hostileBody}\n${longBodyLine}`, reporter: '<img src=x onerror=alert(3)>' });
 	hostile.push({ how: 'API', id: Number(viaApi.id) });
 	const longLine = `X-Filler: ${'A'.repeat(200 * 1024)}`;
-	const mail = [
+	const mailWith = (extra) => [
 		`From: "<script>window.__pwned=1</script>" <mallory-${nonce}@example.test>`, 'To: cert@example.test',
-		`Subject: ${hostileSubject}`, `Message-ID: <${nonce}@example.test>`, 'Date: Wed, 25 Nov 2026 10:00:00 +0900', longLine,
+		`Subject: ${hostileSubject}`, `Message-ID: <${nonce}${extra.length}@example.test>`, 'Date: Wed, 25 Nov 2026 10:00:00 +0900', ...extra,
 		'MIME-Version: 1.0', 'Content-Type: multipart/mixed; boundary="b-1"', '', '--b-1', 'Content-Type: text/plain; charset=utf-8', '', hostileBody, '--b-1',
 		`Content-Type: application/octet-stream; name="photo${RLO}gpj.exe"`, `Content-Disposition: attachment; filename="photo${RLO}gpj.exe"`, 'Content-Transfer-Encoding: base64', '', 'TVqQAAMAAAAEAAAA', '--b-1--', '',
 	].join('\r\n');
-	const mr = await call(hs, 'POST', 'reports', mail, 'message/rfc822');
+	const mr = await call(hs, 'POST', 'reports', mailWith([longLine]), 'message/rfc822');
 	await tap.run('a mail with a 200 KB header line is taken in or refused with a stable error code', async () => {
 		if (mr.status === 201) {
-			hostile.push({ how: 'mail', id: Number(mr.body.id) });
+			hostile.push({ how: 'mail with a 200 KB header line', id: Number(mr.body.id) });
 			return true;
 		}
 		const code = mr.body && mr.body.error && (mr.body.error.code || mr.body.error);
-		console.log(`# the mail was refused: HTTP ${mr.status} ${code}`);
+		console.log(`# the mail with a 200 KB header line was refused: HTTP ${mr.status} ${code}`);
 		return mr.status >= 400 && mr.status < 500 && typeof code === 'string' ? true : fail({ status: mr.status, body: mr.text.slice(0, 200) });
+	});
+	const mr2 = await call(hs, 'POST', 'reports', mailWith([]), 'message/rfc822');
+	await tap.run('the hostile mail without the long line is taken in', async () => {
+		if (mr2.status !== 201) return fail({ status: mr2.status, body: mr2.text.slice(0, 200) });
+		hostile.push({ how: 'mail', id: Number(mr2.body.id), mail: true });
+		return true;
 	});
 	for (const hr of hostile) {
 		await tap.run(`hostile report (${hr.how}) is shown as text: nothing runs, no CSP violation, no javascript: link`, async () => {
@@ -231,6 +238,12 @@ try {
 			const text = await page.locator('pre.k-pre').innerText();
 			const r = await inert(page);
 			if (r !== true) return r;
+			const wide = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+			if (wide > 0) return fail({ msg: 'the page scrolls sideways', wide });
+			if (hr.mail) {
+				const att = await page.locator('#attachments').innerText();
+				if (!att.includes('photo[U+202E]gpj.exe')) return fail({ att });
+			}
 			return subj.includes('<script>window.__pwned=1</script>') && text.includes('javascript:alert(1)') ? true : fail({ subj, text: text.slice(0, 300) });
 		});
 		await tap.run(`hostile report (${hr.how}): URLs are text, not links, and the RTL override is a visible marker`, async () => {
