@@ -74,12 +74,21 @@ async function logout() {
 	}
 	setCsrf('');
 	session.user = null;
-	location.hash = '#/login';
-	route();
+	if (location.hash === '#/login') route();
+	else location.hash = '#/login';
 }
 
+let seq = 0;
+
 async function route() {
-	const root = $('view');
+	const view = $('view');
+	const mine = ++seq;
+	// a page is built off-screen and shown only if no newer route started meanwhile
+	const root = h('div', { class: 'k-page' });
+	const show = () => {
+		if (mine === seq) clear(view, root);
+		return mine === seq;
+	};
 	document.body.dataset.state = 'loading';
 	renderHeader();
 	const { path, params } = parseHash();
@@ -88,7 +97,7 @@ async function route() {
 			location.hash = '#/queue';
 			return;
 		}
-		renderLogin(root);
+		if (show()) renderLogin(root);
 		done('ready');
 		return;
 	}
@@ -106,17 +115,20 @@ async function route() {
 		case 'contact': await renderContact(root, path[1] === 'new' ? 'new' : id || 0); break;
 		default: throw Object.assign(new Error(), { code: 'not_found' });
 		}
-		done('ready');
+		if (show()) done('ready');
 	} catch (e) {
+		if (mine !== seq) return;
 		if (e && e.status === 401) {
 			session.user = null;
 			setCsrf('');
 			renderHeader();
+			show();
 			renderLogin(root, e);
 			done('ready');
 			return;
 		}
 		clear(root, errorBox(e));
+		show();
 		done('ready');
 	}
 }
