@@ -216,7 +216,8 @@ static bool valid_country(const char *s, char out[3])
 	if (strlen(s) != 2 || !geo_country_name(s, "en"))
 		return false;
 	for (int i = 0; i < 2; i++)
-		out[i] = (s[i] >= 'a' && s[i] <= 'z') ? (char)(s[i] - 32) : s[i];
+		out[i] =
+		    (s[i] >= 'a' && s[i] <= 'z') ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[s[i] - 'a'] : s[i];
 	out[2] = 0;
 	return true;
 }
@@ -1314,10 +1315,7 @@ int contact_import(sqlite3 *db, const char *text, size_t len, int64_t now,
 			rc = contact_get(db, id, &old);
 			if (!rc) {
 				struct contact_org m = merged(&old, &o);
-				rc = update_in(db, &old, &m,
-					       o.have | CF_ABUSE | CF_NETWORKS | CF_ASNS |
-						   CF_DOMAINS,
-					       now, who, "import", NULL);
+				rc = update_in(db, &old, &m, o.have, now, who, "import", NULL);
 				contact_org_free(&old);
 				if (!rc)
 					(*updated)++;

@@ -38,16 +38,17 @@ int enrich_queue_host(sqlite3 *db, const char *host);
 
 /* Addresses of a host from the resolver cache: 0 and *n (0 for a name that does not exist or
  * has no addresses), or 1 when not resolved yet; -1 on a database error. At most max are
- * returned. The entry's status ("ok", "nxdomain", "nodata", "error") goes into status when it
- * is not NULL (at least 16 bytes). */
+ * returned. */
 int enrich_host_cached(sqlite3 *db, const char *host, struct enrich_addr *out, size_t max,
 		       size_t *n);
+/* The cache entry's status ("ok", "nxdomain", "nodata", "error") into status: 0, 1 when there
+ * is no entry, -1 on a database error. */
 int enrich_host_status(sqlite3 *db, const char *host, char *status, size_t size);
 
 struct enrich_config {
 	bool resolve; /* [enrich] resolve; off: the thread is not started */
-	char
-	    resolver[64]; /* [enrich] resolver, "127.0.0.1:5353"; "" = the system's (getaddrinfo) */
+	/* [enrich] resolver, "127.0.0.1:5353"; "" = the system's (getaddrinfo) */
+	char resolver[64];
 	unsigned timeout_ms; /* per query; 0 = 2000 */
 	unsigned poll_ms;    /* how often the queue is read; 0 = 200 */
 	unsigned min_ttl;    /* cache lifetime bounds, seconds; 0 = 60 and 86400 */
