@@ -262,7 +262,8 @@ def alternative_lure(rnd, u, when):
     plain = ('%s をご利用いただきありがとうございます。\n'
              'お支払い方法に問題があるため、ご注文を保留しています。\n'
              '以下のURLからお支払い情報を更新してください。\n%s\n' % (u[2], u[1]))
-    hdr = ('From: "%s" <account-update@%s>\n' % (u[2], 'secure-mail-notice.com') +
+    name = '"%s"' % u[2] if u[2].isascii() else ew(u[2], 'UTF-8')
+    hdr = ('From: %s <account-update@%s>\n' % (name, 'secure-mail-notice.com') +
            'To: soc-member@example.co.jp\n'
            'Subject: %s\n' % ew('【重要】お支払い方法の確認', 'UTF-8') +
            'Date: %s\n' % date_hdr(when) +
@@ -389,9 +390,15 @@ def corpus(n, seed, urls):
     rnd = random.Random(seed)
     for i in range(n):
         name, fn = SHAPES[rnd.randrange(len(SHAPES))]
-        u = urls[rnd.randrange(len(urls))]
-        when = when_of(u) + timedelta(minutes=rnd.randrange(1, 600))
-        yield name, fn(rnd, u, when)
+        while True:
+            u = urls[rnd.randrange(len(urls))]
+            when = when_of(u) + timedelta(minutes=rnd.randrange(1, 600))
+            try:
+                data = fn(rnd, u, when)
+                break
+            except UnicodeEncodeError:  # a brand name the shape's Japanese charset lacks
+                continue
+        yield name, data
 
 
 def main():

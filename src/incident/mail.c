@@ -193,12 +193,66 @@ static const char *const jis_names[] = {"iso-2022-jp",	  "csiso2022jp", "iso-202
 static const char *const utf8_names[] = {"utf-8",	   "utf8", "us-ascii", "ascii",
 					 "ansi_x3.4-1968", "7bit", "8bit",     NULL};
 
+/* Converters to UTF-8, kept open per thread: opening one costs far more than a small message's
+ * parse (glibc loads and unloads the charset module each time the last one closes). A thread's
+ * converters are closed when it ends; the slots are few, a full cache replaces the oldest. */
+#define CD_SLOTS 8
+struct cd_cache {
+	struct {
+		char name[40];
+		iconv_t cd;
+	} slot[CD_SLOTS];
+	unsigned next;
+};
+
+static pthread_key_t cd_key;
+
+static void cd_cache_free(void *p)
+{
+	struct cd_cache *c = p;
+	for (size_t i = 0; i < CD_SLOTS; i++)
+		if (c->slot[i].name[0])
+			g_mime_iconv_close(c->slot[i].cd);
+	free(c);
+}
+
+/* An iconv converter from charset from to UTF-8 in its initial state, owned by the thread's
+ * cache (do not close), or (iconv_t)-1 when iconv does not know from. */
+static iconv_t cd_get(const char *from)
+{
+	struct cd_cache *c = pthread_getspecific(cd_key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || pthread_setspecific(cd_key, c) != 0) {
+			free(c);
+			return (iconv_t)-1;
+		}
+	}
+	size_t n = strlen(from);
+	if (n >= sizeof(c->slot[0].name))
+		return (iconv_t)-1;
+	for (size_t i = 0; i < CD_SLOTS; i++)
+		if (c->slot[i].name[0] && g_ascii_strcasecmp(c->slot[i].name, from) == 0) {
+			(void)iconv(c->slot[i].cd, NULL, NULL, NULL, NULL);
+			return c->slot[i].cd;
+		}
+	iconv_t cd = g_mime_iconv_open("UTF-8", from);
+	if (cd == (iconv_t)-1)
+		return cd;
+	unsigned k = c->next++ % CD_SLOTS;
+	if (c->slot[k].name[0])
+		g_mime_iconv_close(c->slot[k].cd);
+	memcpy(c->slot[k].name, from, n + 1);
+	c->slot[k].cd = cd;
+	return cd;
+}
+
 /* Convert in[0..n) from the iconv charset from to UTF-8, appending to b. Bytes that do not
  * convert become U+FFFD. Returns the number of such bytes, or -1 when from is unknown to iconv.
  * With strict, stops at the first bad byte and returns 1 (for charset guessing). */
 static long iconv_into(const char *from, const char *in, size_t n, struct buf *b, bool strict)
 {
-	iconv_t cd = g_mime_iconv_open("UTF-8", from);
+	iconv_t cd = cd_get(from);
 	if (cd == (iconv_t)-1)
 		return -1;
 	char chunk[4096];
@@ -229,7 +283,6 @@ static long iconv_into(const char *from, const char *in, size_t n, struct buf *b
 		if (iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1)
 			buf_put_utf8(b, chunk, (size_t)(op - chunk));
 	}
-	g_mime_iconv_close(cd);
 	return bad;
 }
 
@@ -965,11 +1018,21 @@ static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, u
 /* ---- the top level ---- */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+/* converters held open for the process's life so that glibc keeps their charset modules
+ * loaded: GMime opens and closes one for every encoded word it decodes */
+static iconv_t pinned[8];
 static GMimeParserOptions *parser_options;
 
 static void init_gmime(void)
 {
 	g_mime_init();
+	if (pthread_key_create(&cd_key, cd_cache_free) != 0)
+		return;
+	static const char *const pin[] = {"ISO-2022-JP", "CP932",	 "SHIFT_JIS",
+					  "EUC-JP",	 "EUC-JP-MS",	 "ISO-8859-1",
+					  "UTF-8",	 "ISO-2022-JP-2"};
+	for (size_t i = 0; i < sizeof(pin) / sizeof(pin[0]); i++)
+		pinned[i] = iconv_open("UTF-8", pin[i]);
 	parser_options = g_mime_parser_options_new();
 	if (!parser_options)
 		return;
