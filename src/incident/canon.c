@@ -275,27 +275,40 @@ static bool valid_utf8(const unsigned char *s, size_t len)
 	return true;
 }
 
-/* A non-ASCII host name to A-labels: IDNA 2008 with the UTS #46 mapping (non-transitional),
- * and UTS #46 transitional processing when that refuses the name. Returns false when both
- * refuse it. */
-static bool host_to_ascii(const char *s, size_t len, struct obuf *o)
+/* A non-ASCII host name to A-labels in out (NUL-terminated): IDNA 2008 with the UTS #46
+ * mapping and STD3 rules (non-transitional), and UTS #46 transitional processing when that
+ * refuses the name. False when both refuse it, when the name holds control bytes or spaces,
+ * or when the result is not letters, digits, '-' and '.' only. */
+static bool host_to_ascii(const char *s, size_t len, char *out, size_t cap, size_t *ret_len)
 {
 	char t[CANON_MAX_HOST + 1];
 	char *res = NULL;
 	if (len > CANON_MAX_HOST)
 		return false;
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] <= 0x20 || s[i] == 0x7f)
+			return false;
 	memcpy(t, s, len);
 	t[len] = '\0';
 	int rc = idn2_lookup_u8((const uint8_t *)t, (uint8_t **)&res,
-				IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL);
+				IDN2_NFC_INPUT | IDN2_NONTRANSITIONAL | IDN2_USE_STD3_ASCII_RULES);
 	if (rc != IDN2_OK)
 		rc = idn2_lookup_u8((const uint8_t *)t, (uint8_t **)&res,
-				    IDN2_NFC_INPUT | IDN2_TRANSITIONAL);
+				    IDN2_NFC_INPUT | IDN2_TRANSITIONAL | IDN2_USE_STD3_ASCII_RULES);
 	if (rc != IDN2_OK)
 		return false;
-	for (char *p = res; *p; p++)
-		ob_putc(o, lower(*p));
+	size_t n = strlen(res);
+	bool ok = n < cap;
+	for (size_t i = 0; ok && i < n; i++) {
+		char c = lower(res[i]);
+		ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '.';
+		out[i] = c;
+	}
 	idn2_free(res);
+	if (!ok)
+		return false;
+	out[n] = '\0';
+	*ret_len = n;
 	return true;
 }
 
@@ -349,17 +362,12 @@ static int host_rules(const char *h, size_t len, enum host_mode mode, struct obu
 		return 0;
 	}
 	if (!ascii) {
-		size_t mark = o->n;
-		if (valid_utf8((const unsigned char *)t, n) && host_to_ascii(t, n, o)) {
-			/* a name that maps to an address ("１.２.３.４") is that address */
-			if (!o->over && ipv4_any(o->p + mark, o->n - mark, &a4)) {
-				o->n = mark;
-				put_ipv4(o, a4);
-				*ret_ip = true;
-			}
-			return 0;
-		}
-		o->n = mark;
+		/* the A-label form goes through the ASCII rules (dots, addresses) once more */
+		char a[CANON_MAX_HOST];
+		size_t al;
+		if (valid_utf8((const unsigned char *)t, n) &&
+		    host_to_ascii(t, n, a, sizeof(a), &al))
+			return host_rules(a, al, mode, o, ret_ip);
 		if (mode == HOST_BARE)
 			return CANON_E_BADHOST;
 	}

@@ -701,8 +701,8 @@ static int scan_ipv4(struct indicator_set *set, struct text *t)
 
 /* Top-level domains that are also common file name extensions: "README.md", "setup.sh",
  * "data.zip" are files, not hosts, when nothing else says they are hosts. */
-static const char *const file_tlds[] = {"zip", "mov", "md", "sh", "py", "pl", "rs",  "cc",
-					"so",  "ps",  "cs", "mp", "ai", "pm", "rar", "exe"};
+static const char *const file_tlds[] = {"zip", "mov", "md", "sh", "py", "pl", "rs",
+					"cc",  "so",  "ps", "cs", "mp", "ai", "pm"};
 
 static bool looks_like_file(const char *host)
 {
