@@ -59,6 +59,11 @@ tap.ok(codes.size >= 10 && noMessage.length === 0, `every error code of docs/api
 const idoc = read('docs/api-incident.md');
 const icodes = new Set();
 for (const m of idoc.matchAll(/\b\d{3} `([a-z_]+)`/g)) icodes.add(m[1]);
+// and every code of an "Errors:" paragraph ("Errors: 400 `bad_json`, `bad_query`; 422 ...")
+for (const para of idoc.split(/\n\s*\n/)) {
+	const at = para.indexOf('Errors:');
+	if (at >= 0) for (const m of para.slice(at).matchAll(/`([a-z][a-z_]+)`/g)) icodes.add(m[1]);
+}
 const noIMessage = [...icodes].filter((c) => !(`error.${c}` in en) || !(`error.${c}` in ja));
 tap.ok(icodes.size >= 5 && noIMessage.length === 0, `every error code of docs/api-incident.md has a message (${[...icodes].join(', ')})`, noIMessage);
 

@@ -314,6 +314,16 @@ try {
 		const o = must(await call(hs, 'GET', `contacts/${orgId}`), 'GET contact', 200);
 		return same(names, [orgName]) && (o.contact || o).note === `checked ${nonce}` ? true : fail({ names, note: (o.contact || o).note });
 	});
+	await tap.run("a bad network in the contacts form is refused with the server's code, shown translated, and nothing changes", async () => {
+		await go(page, `#/contact/${orgId}`);
+		await page.fill('#c-networks', '192.0.2.0/24\n300.1.2.0/24');
+		await page.click('#contact-save');
+		await page.waitForSelector('#contact-form .k-error[data-code]', { timeout: 10000 });
+		const code = await page.locator('#contact-form .k-error').getAttribute('data-code');
+		const text = await page.locator('#contact-form .k-error').innerText();
+		const o = must(await call(hs, 'GET', `contacts/${orgId}`), 'GET contact', 200);
+		return code === 'bad_network' && text.startsWith(en['error.bad_network']) && same((o.contact || o).networks, ['192.0.2.0/24']) ? true : fail({ code, text, networks: (o.contact || o).networks });
+	});
 	const e = await submit({ subject: `Scan ${nonce} E`, body: `Scans from 8.8.8.8 and 192.0.2.55 at www.cand-${nonce}.example.test` });
 	const incE = Number(e.incident ?? incidentOf(must(await call(hs, 'GET', `reports/${e.id}`), 'GET report', 200)));
 	await tap.run("the incident's indicators show the AS and country of /api/v1/enrich, and the organisation is a candidate", async () => {
