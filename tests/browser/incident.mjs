@@ -502,6 +502,21 @@ try {
 		return opts.length >= 8 && /^\d{4}Q[1-4]$/.test(opts[0]) && heading.length > 0 ? true : fail({ opts, heading });
 	});
 
+	await tap.run('on a 390×844 phone screen the form, the queue and an incident need no sideways scrolling', async () => {
+		const ctx = await browser.newContext({ viewport: { width: 390, height: 844 }, locale: 'ja-JP', isMobile: true });
+		const ph = await ctx.newPage();
+		const wide = {};
+		const over = () => ph.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+		await ph.goto(new URL('report.html', base).toString());
+		await ph.waitForFunction(() => document.body.dataset.state === 'ready');
+		wide.form = await over();
+		await login(ph, HANDLER);
+		wide.queue = await over();
+		await go(ph, `#/incident/${incA}`);
+		wide.incident = await over();
+		await ctx.close();
+		return Object.values(wide).every((v) => v <= 0) ? true : fail(wide);
+	});
 	await tap.run('no page had a CSP violation, a script error or a dialog', async () => (problems.length === 0 ? true : fail(problems)));
 } catch (e) {
 	tap.ok(false, 'the test ran to its end', e && e.stack ? e.stack : String(e));

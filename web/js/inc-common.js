@@ -125,9 +125,3 @@ export function fields(pairs) {
 export function empty(key) {
 	return h('p', { class: 'k-empty' }, t(key));
 }
-
-// flash(el, text): a short status line under a form.
-export function flash(el, text, bad) {
-	clear(el, text);
-	el.className = bad ? 'k-flash k-error' : 'k-flash k-okmsg';
-}

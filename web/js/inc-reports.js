@@ -3,7 +3,7 @@ import { h, clear, table } from './dom.js';
 import { t, has } from './i18n.js';
 import { get, patch, post, url } from './iapi.js';
 import { shown, pre } from './safe.js';
-import { canWrite, label, tlpBadge, select, appLink, time, errorBox, fields, empty, flash, tax } from './inc-common.js';
+import { canWrite, label, tlpBadge, select, appLink, time, errorBox, fields, empty, tax } from './inc-common.js';
 
 function reportRows(list) {
 	return list.map((r) => [
