@@ -215,9 +215,12 @@ static bool valid_country(const char *s, char out[3])
 	}
 	if (strlen(s) != 2 || !geo_country_name(s, "en"))
 		return false;
-	for (int i = 0; i < 2; i++)
-		out[i] =
-		    (s[i] >= 'a' && s[i] <= 'z') ? "ABCDEFGHIJKLMNOPQRSTUVWXYZ"[s[i] - 'a'] : s[i];
+	static const char upper[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+	for (int i = 0; i < 2; i++) {
+		out[i] = s[i];
+		if (s[i] >= 'a' && s[i] <= 'z')
+			out[i] = upper[s[i] - 'a'];
+	}
 	out[2] = 0;
 	return true;
 }
