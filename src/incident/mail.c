@@ -286,11 +286,14 @@ static long iconv_into(const char *from, const char *in, size_t n, struct buf *b
 	return bad;
 }
 
-/* ISO-2022-JP (RFC 1468, with the JIS X 0201 kana and JIS X 0212 sets that Windows mailers use)
- * rewritten as EUC-JP, so that eucJP-ms decodes it with the NEC and IBM extensions (①, ㈱)
- * that glibc's ISO-2022-JP rejects. Returns the EUC-JP length, or -1 on an escape sequence
- * outside those sets (the caller then leaves it to iconv's ISO-2022-JP-2). out holds 2n bytes. */
-static long jis_to_euc(const unsigned char *in, size_t n, unsigned char *out)
+/* ISO-2022-JP (RFC 1468) rewritten as Shift_JIS, so that CP932 decodes it with the extensions
+ * Windows mailers put in it (CP50220/CP50221: NEC row 13 such as ① and ㈱, NEC-selected IBM
+ * rows 89-92 such as 髙), which glibc's ISO-2022-JP rejects. JIS X 0201 kana (ESC ( I, SO/SI)
+ * become their single bytes; JIS X 0212 (ESC $ ( D), which CP932 lacks, and stray 8-bit bytes
+ * become 0xff, which CP932 decodes as U+FFFD. Returns the Shift_JIS length (out holds n bytes
+ * at least), or -1 on an escape sequence outside these sets (the caller then leaves the text
+ * to iconv's ISO-2022-JP-2). */
+static long jis_to_sjis(const unsigned char *in, size_t n, unsigned char *out)
 {
 	enum { ASCII, KANA, X0208, X0212 } set = ASCII;
 	size_t o = 0;
@@ -319,27 +322,25 @@ static long jis_to_euc(const unsigned char *in, size_t n, unsigned char *out)
 			continue;
 		}
 		if (c < 0x21 || c >= 0x7f || set == ASCII) {
-			/* controls pass in any set (mailers that forget ESC ( B before a line end);
-			 * 8-bit bytes are not ISO-2022-JP: 0xff makes eucJP-ms emit U+FFFD */
+			/* controls pass in any set (mailers that forget ESC ( B before a line end)
+			 */
 			out[o++] = c >= 0x80 ? 0xff : c;
 			i++;
 			continue;
 		}
 		if (set == KANA) {
-			out[o++] = 0x8e;
-			out[o++] = (unsigned char)(c | 0x80);
+			out[o++] = c < 0x60 ? (unsigned char)(c | 0x80) : 0xff;
 			i++;
 			continue;
 		}
-		if (i + 1 >= n || in[i + 1] < 0x21 || in[i + 1] >= 0x7f) {
+		if (i + 1 >= n || in[i + 1] < 0x21 || in[i + 1] >= 0x7f || set == X0212) {
 			out[o++] = 0xff;
-			i++;
+			i += i + 1 < n && in[i + 1] >= 0x21 && in[i + 1] < 0x7f ? 2 : 1;
 			continue;
 		}
-		if (set == X0212)
-			out[o++] = 0x8f;
-		out[o++] = (unsigned char)(c | 0x80);
-		out[o++] = (unsigned char)(in[i + 1] | 0x80);
+		unsigned char c2 = in[i + 1];
+		out[o++] = (unsigned char)(((c + 1) >> 1) + (c <= 0x5e ? 0x70 : 0xb0));
+		out[o++] = (unsigned char)((c & 1) ? c2 + (c2 >= 0x60 ? 0x20 : 0x1f) : c2 + 0x7e);
 		i += 2;
 	}
 	return (long)o;
@@ -350,19 +351,19 @@ static void convert_into(const char *cs, const char *in, size_t n, struct buf *b
 
 static void convert_jis(const char *in, size_t n, struct buf *b)
 {
-	size_t cap;
-	unsigned char *euc = ckd_size_mul(n, 2, &cap) && cap ? malloc(cap) : NULL;
-	if (!euc) {
-		if (n)
-			b->nomem = true;
+	if (n == 0)
+		return;
+	unsigned char *sj = malloc(n);
+	if (!sj) {
+		b->nomem = true;
 		return;
 	}
-	long m = jis_to_euc((const unsigned char *)in, n, euc);
+	long m = jis_to_sjis((const unsigned char *)in, n, sj);
 	if (m >= 0)
-		(void)iconv_into("EUC-JP-MS", (const char *)euc, (size_t)m, b, false);
+		(void)iconv_into("CP932", (const char *)sj, (size_t)m, b, false);
 	else if (iconv_into("ISO-2022-JP-2", in, n, b, false) < 0)
 		buf_put_utf8(b, in, n);
-	free(euc);
+	free(sj);
 }
 
 /* Unlabelled or mislabelled 8-bit text: UTF-8 if it is valid, ISO-2022-JP if it has its escape,
