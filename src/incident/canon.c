@@ -77,7 +77,7 @@ static int hexval(unsigned char c)
 
 static char lower(char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+	return (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
 }
 
 /* Unescape b[0..n) in place until no "%XX" is left; returns the new length. Each byte written
@@ -187,7 +187,7 @@ static void put_ipv6(struct obuf *o, const unsigned char a[16], bool brackets)
 		return;
 	}
 	unsigned g[8];
-	for (int i = 0; i < 8; i++)
+	for (size_t i = 0; i < 8; i++)
 		g[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
 	int best = -1, bestlen = 1;
 	for (int i = 0; i < 8;) {

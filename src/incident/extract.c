@@ -72,17 +72,18 @@ int indicator_set_add(struct indicator_set *set, enum ind_type type, const char 
 		set->items = ni;
 		set->cap = nc;
 	}
-	struct indicator *it = &set->items[set->count];
-	it->type = type;
-	it->raw = dup_n(raw ? raw : "", raw ? raw_len : 0);
-	it->value = dup_n(value, strlen(value));
-	it->registrable = registrable ? dup_n(registrable, strlen(registrable)) : NULL;
-	if (!it->raw || !it->value || (registrable && !it->registrable)) {
-		free(it->raw);
-		free(it->value);
-		free(it->registrable);
+	char *r = dup_n(raw ? raw : "", raw ? raw_len : 0);
+	char *v = dup_n(value, strlen(value));
+	char *g = registrable ? dup_n(registrable, strlen(registrable)) : NULL;
+	if (!r || !v || (registrable && !g)) {
+		free(r);
+		free(v);
+		free(g);
 		return -ENOMEM;
 	}
+	/* copied whole: gcc 12's analyzer reports a leak for a field-by-field store here */
+	struct indicator it = {type, r, v, g};
+	memcpy(&set->items[set->count], &it, sizeof(it));
 	set->count++;
 	return 1;
 }
@@ -140,7 +141,7 @@ static bool is_hex(unsigned char c)
 
 static char lower(char c)
 {
-	return (c >= 'A' && c <= 'Z') ? (char)(c + ('a' - 'A')) : c;
+	return (char)((c >= 'A' && c <= 'Z') ? c + ('a' - 'A') : c);
 }
 
 static bool ieq(const char *a, const char *b, size_t n)
@@ -364,11 +365,11 @@ static size_t url_end(const struct text *t, size_t h)
 			i--;
 			continue;
 		}
-		char open = c == ')' ? '(' : c == ']' ? '[' : 0;
+		unsigned char open = c == ')' ? '(' : c == ']' ? '[' : 0;
 		if (open) {
 			size_t no = 0, nc = 0;
 			for (size_t k = h; k < i; k++) {
-				no += b[k] == (unsigned char)open;
+				no += b[k] == open;
 				nc += b[k] == c;
 			}
 			if (nc > no) {
