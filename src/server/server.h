@@ -34,10 +34,10 @@ struct server_config {
 	struct account_config
 	    accounts; /* [session] idle, lifetime; [login] max_failures, max_failures_client,
 			 window, backoff, backoff_max (seconds) */
-	struct inc_config incident;	/* [incident] link_window_days, home_country,
-					   default_tlp, max_report_bytes */
-	double form_rate, form_burst;	/* [incident] public_form_rate (per hour per
-					   address), public_form_burst */
+	struct inc_config incident;   /* [incident] link_window_days, home_country,
+					 default_tlp, max_report_bytes */
+	double form_rate, form_burst; /* [incident] public_form_rate (per hour per
+					 address), public_form_burst */
 };
 
 /* Defaults, then the file (when path is not NULL). 0, or -1 with a message printed. */
