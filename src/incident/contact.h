@@ -19,18 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#if __has_include("extract.h")
 #include "extract.h"
-#else
-/* extract.h's indicator, as docs/incident-design.md fixes it, until the extractor is built */
-enum ind_type { IND_URL, IND_DOMAIN, IND_IPV4, IND_IPV6, IND_EMAIL, IND_MD5, IND_SHA1, IND_SHA256 };
-struct indicator {
-	enum ind_type type;
-	char *raw;
-	char *value;
-	char *registrable;
-};
-#endif
 
 struct enrich_addr;
 struct jsonw;

@@ -411,6 +411,31 @@ static void test_national_csirt(void **state)
 	assert_int_equal(n, 0);
 }
 
+/* indicators as the extractor finds them in a report's text, defanged forms included */
+static void test_from_report_text(void **state)
+{
+	(void)state;
+	int64_t ex = add("{\"name\":\"Example\",\"type\":\"site_owner\",\"domains\":[\"example.co."
+			 "jp\"]}");
+	int64_t net = add("{\"name\":\"Net\",\"type\":\"hosting\",\"networks\":[\"198.51.100."
+			  "0/24\"]}");
+	assert_true(ex > 0 && net > 0);
+	const char *text = "Phishing at hxxps://login[.]example[.]co[.]jp/account, "
+			   "hosted on 198.51.100[.]7. Not related: badexample.co.jp";
+	struct indicator_set set;
+	indicator_set_init(&set, 0);
+	assert_true(extract_text(&set, text, strlen(text)) >= 2);
+	struct contact_candidate c[16];
+	size_t n;
+	assert_int_equal(cands(set.items, set.count, NULL, 0, c, &n), 0);
+	indicator_set_free(&set);
+	assert_int_equal(n, 2);
+	assert_int_equal(c[0].org_id, net); /* a network outranks a domain */
+	assert_string_equal(c[0].why, "network 198.51.100.0/24");
+	assert_int_equal(c[1].org_id, ex);
+	assert_string_equal(c[1].why, "domain example.co.jp");
+}
+
 static void test_import_export(void **state)
 {
 	(void)state;
@@ -504,6 +529,7 @@ int main(void)
 	    cmocka_unit_test_setup(test_asn_libloc, empty),
 	    cmocka_unit_test_setup(test_domain_suffix, empty),
 	    cmocka_unit_test_setup(test_national_csirt, empty),
+	    cmocka_unit_test_setup(test_from_report_text, empty),
 	    cmocka_unit_test_setup(test_import_export, empty),
 	    cmocka_unit_test_setup(test_resolver_cache, empty),
 	};
