@@ -67,7 +67,7 @@ static char *slurp(const char *path, size_t *len)
 			b = nb;
 		}
 	}
-	fclose(f);
+	(void)fclose(f);
 	*len = n;
 	return b;
 }
@@ -90,13 +90,13 @@ static int load_dir(const char *dir)
 			size_t n;
 			char *b = slurp(fp, &n);
 			if (!b || add(b, n) != 0) {
-				closedir(d);
+				(void)closedir(d);
 				free(b);
 				return -1;
 			}
 			free(b);
 		}
-		closedir(d);
+		(void)closedir(d);
 	}
 	return 0;
 }

@@ -65,7 +65,7 @@ static void buf_put(struct buf *b, const void *s, size_t n)
 		b->nomem = true;
 		return;
 	}
-	if (need > b->cap) {
+	if (need > b->cap || !b->p) {
 		size_t nc = b->cap ? b->cap : 256;
 		while (nc < need)
 			if (!ckd_size_mul(nc, 2, &nc)) {

@@ -26,7 +26,7 @@ static char *load(const char *name, size_t *len)
 		fail_msg("cannot open '%s'", path);
 	static char buf[1 << 20];
 	*len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
+	(void)fclose(f);
 	char *p = malloc(*len + 1);
 	assert_non_null(p);
 	memcpy(p, buf, *len);
