@@ -91,6 +91,8 @@ done
 tap browser env KEIKAI_D="$ROOT/build-check/gcc/src/server/keikaid" KEIKAI_CLI="$ROOT/build-check/gcc/src/cli/keikai" \
 	KEIKAI_HISTORY="$ROOT/build-check/gcc/tools/keikai-history" KEIKAI_WEB="$ROOT/build-check/gcc/web" \
 	bash tests/browser/with-server.sh
+tap browser-incident env KEIKAI_D="$ROOT/build-check/gcc/src/server/keikaid" KEIKAI_CLI="$ROOT/build-check/gcc/src/cli/keikai" \
+	KEIKAI_WEB="$ROOT/build-check/gcc/web" bash tests/browser/with-incident-server.sh
 
 # 4. everything again under ASan + UBSan (clang)
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1

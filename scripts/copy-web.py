@@ -3,7 +3,7 @@
 
 usage: copy-web.py SRC_WEB UPLOT_DIST OUT_DIR STAMP
 
-Copies index.html, css/, js/ and i18n/ from SRC_WEB into OUT_DIR, and uPlot.iife.min.js and
+Copies index.html, incident.html, report.html, css/, js/ and i18n/ from SRC_WEB into OUT_DIR, and uPlot.iife.min.js and
 uPlot.min.css from UPLOT_DIST into OUT_DIR/vendor/; files in OUT_DIR that are no longer in the
 source are removed, then STAMP is written.
 """
@@ -11,7 +11,7 @@ import os
 import shutil
 import sys
 
-PARTS = ["index.html", "css", "js", "i18n"]
+PARTS = ["index.html", "incident.html", "report.html", "css", "js", "i18n"]
 VENDOR = ["uPlot.iife.min.js", "uPlot.min.css"]
 
 
