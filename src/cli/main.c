@@ -8,6 +8,8 @@
  *   keikai [-d DB] token remove NAME
  *   keikai [-d DB] import [--create-sensors ORG] FILE...   (interval records, JSON lines)
  *   keikai [-d DB] rollup
+ *   keikai [-d DB] intake mail [-c keikaid.ini] ...          (one mail on stdin: intake.h)
+ *   keikai [-d DB] import mail [-c keikaid.ini] [--batch N] MAILDIR|MBOX...
  *
  * docs/keikai.md and keikai(8) describe every command.
  */
@@ -27,6 +29,7 @@
 #include "../obs/record.h"
 #include "../obs/store.h"
 #include "../obs/tag.h"
+#include "intake.h"
 #include "keikai-config.h"
 
 #include "../lib/banned.h"
@@ -44,6 +47,8 @@ static void usage(FILE *f)
 	      "  token add NAME --role admin|reader | token remove NAME\n"
 	      "  import [--create-sensors ORG] [--tz +09:00] FILE...  (JSON lines; - = stdin)\n"
 	      "  rollup [--tz +09:00]\n"
+	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
+	      "  import mail [--batch N] MAILDIR|MBOX...\n"
 	      "Tokens are printed once; only their hashes are kept.\n",
 	      "使い方: keikai [-d DB] [--lang en|ja] コマンド ...\n"
 	      "  org add 名前\n"
@@ -53,6 +58,9 @@ static void usage(FILE *f)
 	      "  import [--create-sensors 組織] [--tz +09:00] ファイル...  (JSON lines、- "
 	      "は標準入力)\n"
 	      "  rollup [--tz +09:00]\n"
+	      "  intake mail [-d DB | -c keikaid.ini] < メッセージ   (MTA のパイプ: 終了コード 0, "
+	      "65, 75)\n"
+	      "  import mail [--batch 件数] Maildir|mbox...\n"
 	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。\n"));
 }
 
@@ -509,6 +517,10 @@ int main(int argc, char **argv)
 		return cmd_sensor(argc, argv);
 	if (strcmp(argv[0], "token") == 0)
 		return cmd_token(argc, argv);
+	if (strcmp(argv[0], "import") == 0 && argc >= 2 && strcmp(argv[1], "mail") == 0)
+		return cli_import_mail(argc, argv, db_path);
+	if (strcmp(argv[0], "intake") == 0)
+		return cli_intake(argc, argv, db_path);
 	if (strcmp(argv[0], "import") == 0)
 		return cmd_import(argc, argv);
 	if (strcmp(argv[0], "rollup") == 0)
