@@ -6,6 +6,11 @@
  *   keikai [-d DB] sensor list
  *   keikai [-d DB] token add NAME --role admin|reader
  *   keikai [-d DB] token remove NAME
+ *   keikai [-d DB] user add NAME --role analyst|handler|admin [--lang en|ja] [--display TEXT]
+ *                       [--generate]
+ *   keikai [-d DB] user passwd NAME [--generate]
+ *   keikai [-d DB] user disable|enable NAME
+ *   keikai [-d DB] user list
  *   keikai [-d DB] import [--create-sensors ORG] FILE...   (interval records, JSON lines)
  *   keikai [-d DB] rollup
  *   keikai [-d DB] intake mail [-c keikaid.ini] ...          (one mail on stdin: intake.h)
@@ -17,9 +22,13 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sodium.h>
 #include <string.h>
+#include <termios.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "../lib/account.h"
 #include "../lib/auth.h"
 #include "../lib/db.h"
 #include "../lib/geo.h"
@@ -44,24 +53,34 @@ static void usage(FILE *f)
 	      "  org add NAME\n"
 	      "  sensor add NAME --org ORG [--region CC] [--location TEXT] [--prefix P]...\n"
 	      "  sensor token NAME | sensor enable NAME | sensor disable NAME | sensor list\n"
-	      "  token add NAME --role admin|reader | token remove NAME\n"
+	      "  token add NAME --role admin|handler|reader | token remove NAME\n"
+	      "  user add NAME --role analyst|handler|admin [--lang en|ja] [--display TEXT]\n"
+	      "           [--generate]\n"
+	      "  user passwd NAME [--generate] | user disable NAME | user enable NAME | user list\n"
 	      "  import [--create-sensors ORG] [--tz +09:00] FILE...  (JSON lines; - = stdin)\n"
 	      "  rollup [--tz +09:00]\n"
 	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
 	      "  import mail [--batch N] MAILDIR|MBOX...\n"
-	      "Tokens are printed once; only their hashes are kept.\n",
+	      "Tokens are printed once; only their hashes are kept. A user's password is read\n"
+	      "from standard input (not echoed on a terminal), or made and printed with "
+	      "--generate.\n",
 	      "使い方: keikai [-d DB] [--lang en|ja] コマンド ...\n"
 	      "  org add 名前\n"
 	      "  sensor add 名前 --org 組織 [--region 国コード] [--location 説明] [--prefix P]...\n"
 	      "  sensor token 名前 | sensor enable 名前 | sensor disable 名前 | sensor list\n"
-	      "  token add 名前 --role admin|reader | token remove 名前\n"
+	      "  token add 名前 --role admin|handler|reader | token remove 名前\n"
+	      "  user add 名前 --role analyst|handler|admin [--lang en|ja] [--display 表示名]\n"
+	      "           [--generate]\n"
+	      "  user passwd 名前 [--generate] | user disable 名前 | user enable 名前 | user list\n"
 	      "  import [--create-sensors 組織] [--tz +09:00] ファイル...  (JSON lines、- "
 	      "は標準入力)\n"
 	      "  rollup [--tz +09:00]\n"
 	      "  intake mail [-d DB | -c keikaid.ini] < メッセージ   (MTA のパイプ: 終了コード 0, "
 	      "65, 75)\n"
 	      "  import mail [--batch 件数] Maildir|mbox...\n"
-	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。\n"));
+	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。ユーザの\n"
+	      "パスワードは標準入力から読みます (端末では表示しません)。--generate を付けると\n"
+	      "作って表示します。\n"));
 }
 
 static struct obs_store *open_store(void)
@@ -289,6 +308,165 @@ static int cmd_token(int argc, char **argv)
 		usage(stderr);
 		rc = 2;
 	}
+	sqlite3_close(db);
+	return rc;
+}
+
+/* Read one line of password from standard input into buf; on a terminal without echo, asking
+ * twice. 0, or 1 with a message printed. */
+static int read_password(char *buf, size_t size)
+{
+	bool tty = isatty(STDIN_FILENO) == 1;
+	struct termios old, quiet;
+	char again[ACCOUNT_PASSWORD_MAX + 2];
+	int rc = 1;
+	if (tty) {
+		if (tcgetattr(STDIN_FILENO, &old) != 0)
+			return 1;
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)ECHO;
+		if (tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) != 0)
+			return 1;
+		(void)fprintf(stderr, "%s", T("Password: ", "パスワード: "));
+	}
+	if (!fgets(buf, (int)size, stdin))
+		goto out;
+	buf[strcspn(buf, "\r\n")] = 0;
+	if (tty) {
+		(void)fprintf(stderr, "\n%s", T("Again: ", "もう一度: "));
+		if (!fgets(again, sizeof again, stdin))
+			goto out;
+		again[strcspn(again, "\r\n")] = 0;
+		if (strcmp(buf, again) != 0) {
+			(void)fprintf(stderr, "\n%s",
+				      T("keikai: the passwords differ\n",
+					"keikai: パスワードが一致しません\n"));
+			goto out;
+		}
+		(void)fprintf(stderr, "\n");
+	}
+	rc = 0;
+out:
+	sodium_memzero(again, sizeof again);
+	if (tty)
+		(void)tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+	if (rc != 0)
+		(void)fprintf(stderr, "%s",
+			      T("keikai: no password given\n", "keikai: パスワードがありません\n"));
+	return rc;
+}
+
+/* The password for user add and passwd: made and printed with --generate, else read. */
+static int get_password(bool generate, char *buf, size_t size)
+{
+	if (generate) {
+		uint8_t raw[18];
+		randombytes_buf(raw, sizeof raw);
+		sodium_bin2base64(buf, size, raw, sizeof raw,
+				  sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+		sodium_memzero(raw, sizeof raw);
+		(void)printf("%s\n", buf);
+		return 0;
+	}
+	return read_password(buf, size);
+}
+
+static int user_error(const char *name, int r)
+{
+	const char *why =
+	    r == -EEXIST ? T("a user of this name exists", "この名前のユーザは既にあります")
+	    : r == 1	   ? T("no such user", "そのユーザはありません")
+	    : r == -EINVAL ? T("bad value (name: letters, digits, '.', '_', '-'; "
+			       "password: 10 to 1024 bytes; lang: en or ja)",
+			       "値が不正です (名前は英数字と '.'、'_'、'-'、パスワードは "
+			       "10 から 1024 バイト、lang は en か ja)")
+			   : T("database error", "データベースのエラー");
+	(void)fprintf(stderr, "keikai: %s: %s\n", name, why);
+	return 1;
+}
+
+static int cmd_user(int argc, char **argv)
+{
+	char err[512], pw[ACCOUNT_PASSWORD_MAX + 2] = "";
+	sqlite3 *db = NULL;
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *name = argc >= 3 ? argv[2] : NULL, *lang = "en", *display = "";
+	enum http_role role = HTTP_ANON;
+	bool generate = false;
+	for (int i = 3; i < argc; i++) {
+		if (strcmp(argv[i], "--generate") == 0) {
+			generate = true;
+		} else if (i + 1 < argc && strcmp(argv[i], "--role") == 0) {
+			if (account_role_parse(argv[++i], &role) != 0) {
+				usage(stderr);
+				return 2;
+			}
+		} else if (i + 1 < argc && strcmp(argv[i], "--lang") == 0) {
+			lang = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--display") == 0) {
+			display = argv[++i];
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (db_open(db_path, &db, err, sizeof err) != 0 ||
+	    account_migrate(db, err, sizeof err) != 0) {
+		(void)fprintf(stderr, "keikai: %s: %s\n", db_path, err);
+		sqlite3_close(db);
+		return 1;
+	}
+	int rc = 0, r;
+	int64_t now = (int64_t)time(NULL);
+	if (strcmp(argv[1], "list") == 0 && argc == 2) {
+		struct account_user *v;
+		size_t n;
+		if (account_user_list(db, &v, &n) != 0) {
+			rc = user_error("list", -1);
+		} else {
+			for (size_t i = 0; i < n; i++)
+				(void)printf("%s\t%s\t%s\t%s\t%s\n", v[i].name,
+					     account_role_name(v[i].role), v[i].lang,
+					     v[i].disabled ? "disabled" : "enabled", v[i].display);
+			free(v);
+		}
+	} else if (strcmp(argv[1], "add") == 0 && name && role != HTTP_ANON) {
+		struct account_user u;
+		if (!account_name_valid(name))
+			rc = user_error(name, -EINVAL);
+		else if ((r = account_user_get(db, name, &u)) != 1)
+			rc = user_error(name, r == 0 ? -EEXIST : -1);
+		else
+			rc = get_password(generate, pw, sizeof pw);
+		if (rc == 0 && (r = account_user_add(db, name, display, role, lang, pw, now, NULL)))
+			rc = user_error(name, r);
+		if (rc == 0)
+			(void)fprintf(stderr,
+				      T("keikai: user %s added (%s)\n",
+					"keikai: ユーザ %s を追加しました (%s)\n"),
+				      name, account_role_name(role));
+	} else if (strcmp(argv[1], "passwd") == 0 && argc >= 3 && role == HTTP_ANON) {
+		struct account_change ch = {.password = pw, .role = -1, .disabled = -1};
+		struct account_user u;
+		if ((r = account_user_get(db, name, &u)) != 0)
+			rc = user_error(name, r);
+		else
+			rc = get_password(generate, pw, sizeof pw);
+		if (rc == 0 && (r = account_user_change(db, name, &ch)))
+			rc = user_error(name, r);
+	} else if ((strcmp(argv[1], "disable") == 0 || strcmp(argv[1], "enable") == 0) &&
+		   argc == 3) {
+		struct account_change ch = {.role = -1, .disabled = argv[1][0] == 'd'};
+		if ((r = account_user_change(db, name, &ch)))
+			rc = user_error(name, r);
+	} else {
+		usage(stderr);
+		rc = 2;
+	}
+	sodium_memzero(pw, sizeof pw);
 	sqlite3_close(db);
 	return rc;
 }
@@ -523,6 +701,8 @@ int main(int argc, char **argv)
 		return cli_intake(argc, argv, db_path);
 	if (strcmp(argv[0], "import") == 0)
 		return cmd_import(argc, argv);
+	if (strcmp(argv[0], "user") == 0)
+		return cmd_user(argc, argv);
 	if (strcmp(argv[0], "rollup") == 0)
 		return cmd_rollup(argc, argv);
 	usage(stderr);

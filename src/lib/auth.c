@@ -13,24 +13,44 @@ static const char *const migrations[] = {
     "CREATE TABLE auth_tokens(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
     " role TEXT NOT NULL CHECK(role IN ('reader', 'admin')), token_hash BLOB NOT NULL UNIQUE,"
     " created INTEGER NOT NULL)",
+    /* 2: the incident handler's role; SQLite changes a CHECK only by rebuilding the table */
+    "CREATE TABLE auth_tokens_new(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+    " role TEXT NOT NULL CHECK(role IN ('reader', 'handler', 'admin')),"
+    " token_hash BLOB NOT NULL UNIQUE, created INTEGER NOT NULL);"
+    "INSERT INTO auth_tokens_new(id, name, role, token_hash, created)"
+    " SELECT id, name, role, token_hash, created FROM auth_tokens;"
+    "DROP TABLE auth_tokens;"
+    "ALTER TABLE auth_tokens_new RENAME TO auth_tokens",
 };
 
 int auth_migrate(sqlite3 *db, char *err, size_t errlen)
 {
-	return db_migrate(db, "auth", migrations, 1, err, errlen);
+	return db_migrate(db, "auth", migrations, 2, err, errlen);
 }
 
 const char *auth_role_name(enum http_role r)
 {
-	return r == HTTP_ADMIN ? "admin" : r == HTTP_READER ? "reader" : "anonymous";
+	switch (r) {
+	case HTTP_READER:
+		return "reader";
+	case HTTP_HANDLER:
+		return "handler";
+	case HTTP_ADMIN:
+		return "admin";
+	case HTTP_ANON:
+		break;
+	}
+	return "anonymous";
 }
 
 int auth_role_parse(const char *s, enum http_role *r)
 {
 	if (strcmp(s, "admin") == 0)
 		*r = HTTP_ADMIN;
-	else if (strcmp(s, "reader") == 0)
+	else if (strcmp(s, "reader") == 0 || strcmp(s, "analyst") == 0)
 		*r = HTTP_READER;
+	else if (strcmp(s, "handler") == 0)
+		*r = HTTP_HANDLER;
 	else
 		return -EINVAL;
 	return 0;

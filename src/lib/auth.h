@@ -1,7 +1,8 @@
 /* auth.h - API tokens for people and programs that read or administer (not sensors)
  *
- * Tokens are made by `keikai token add NAME --role admin|reader`; the table keeps their hashes
- * (token.h). Sensors have their own tokens in the observation store.
+ * Tokens are made by `keikai token add NAME --role admin|handler|reader`; the table keeps their
+ * hashes (token.h). Sensors have their own tokens in the observation store; people who sign in
+ * have theirs in account.h.
  */
 #ifndef KEIKAI_AUTH_H
 #define KEIKAI_AUTH_H
@@ -25,6 +26,8 @@ int auth_token_remove(sqlite3 *db, const char *name, char *err, size_t errlen);
 /* The role of a presented token's hash: 0 with *role set, 1 when unknown, -1 on error. */
 int auth_token_role(sqlite3 *db, const uint8_t hash[32], enum http_role *role);
 
+/* Role names of API tokens: "reader" (the analyst; "analyst" is accepted too), "handler",
+ * "admin". parse returns 0 or -EINVAL. */
 const char *auth_role_name(enum http_role r);
 int auth_role_parse(const char *s, enum http_role *r);
 

@@ -27,6 +27,7 @@ struct http_req {
 	int64_t user_id;       /* the signed-in user or the token's owner; 0 for none */
 	const char *user_name; /* that user's login name, or the token's name; NULL for none */
 	const char *client;    /* the peer's address as text ("127.0.0.1", "::1") */
+	const char *session;   /* the kk_session cookie when it signed the caller in, or NULL */
 	/* the server's accessors: a query argument (decoded) and a request header, or NULL */
 	const char *(*query)(const struct http_req *rq, const char *key);
 	const char *(*header)(const struct http_req *rq, const char *name);
@@ -41,6 +42,7 @@ struct http_resp {
 	unsigned retry_after;	 /* seconds, 0 = none */
 	const char *disposition; /* Content-Disposition (static) or NULL */
 	bool cacheable;		 /* the same request gives the same answer until data changes */
+	char *set_cookie;	 /* a Set-Cookie value, malloc'd (the server frees it), or NULL */
 };
 
 typedef void (*http_handler)(void *ctx, const struct http_req *rq, struct http_resp *rs);

@@ -96,6 +96,22 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 		ok = parse_u(v, 100000, &u) && ((c->retention.hour_days = (unsigned)u), true);
 	else if (IS("retention", "day_days"))
 		ok = parse_u(v, 100000, &u) && ((c->retention.day_days = (unsigned)u), true);
+	else if (IS("session", "idle"))
+		ok = parse_u(v, 31536000, &u) && u >= 1 && ((c->accounts.idle = (int64_t)u), true);
+	else if (IS("session", "lifetime"))
+		ok = parse_u(v, 31536000, &u) && u >= 1 &&
+		     ((c->accounts.lifetime = (int64_t)u), true);
+	else if (IS("login", "max_failures"))
+		ok = parse_u(v, 1000, &u) && u >= 1 &&
+		     ((c->accounts.max_failures = (unsigned)u), true);
+	else if (IS("login", "window"))
+		ok =
+		    parse_u(v, 31536000, &u) && u >= 1 && ((c->accounts.window = (int64_t)u), true);
+	else if (IS("login", "backoff"))
+		ok = parse_u(v, 86400, &u) && u >= 1 && ((c->accounts.backoff = (unsigned)u), true);
+	else if (IS("login", "backoff_max"))
+		ok = parse_u(v, 86400, &u) && u >= 1 &&
+		     ((c->accounts.backoff_max = (unsigned)u), true);
 	else {
 		(void)snprintf(x->bad, sizeof x->bad,
 			       T("unknown key [%s] %s", "不明なキー [%s] %s"), sec, key);
@@ -130,6 +146,7 @@ int server_config_load(struct server_config *c, const char *path)
 	c->retention.interval_days = 35;
 	c->retention.hour_days = 400;
 	c->retention.day_days = 0;
+	account_config_default(&c->accounts);
 	if (!path)
 		return 0;
 	FILE *f = fopen(path, "re");

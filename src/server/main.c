@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../lib/account.h"
 #include "../lib/auth.h"
 #include "../lib/db.h"
 #include "../lib/fileio.h"
@@ -32,6 +33,7 @@
 #include "../obs/ingest.h"
 #include "keikai-config.h"
 #include "server.h"
+#include "session.h"
 
 #include "../lib/banned.h"
 
@@ -54,9 +56,9 @@ struct server {
 	struct obs_ingest *ingest;
 	struct obs_api *obs;
 	struct geo *geo;
+	struct session_api *sess;
 	struct http_route routes[MAX_ROUTES];
 	size_t n_routes;
-	pthread_key_t auth_db;
 	pthread_mutex_t cache_mu;
 	struct cache_entry cache[CACHE_SLOTS];
 	size_t cache_used;
@@ -112,13 +114,15 @@ static void add_headers(struct MHD_Response *r, const char *type, const char *di
 
 static enum MHD_Result send_buf(struct MHD_Connection *c, unsigned status, const char *body,
 				size_t len, const char *type, const char *disposition,
-				unsigned retry_after)
+				unsigned retry_after, const char *set_cookie)
 {
 	struct MHD_Response *r =
 	    MHD_create_response_from_buffer(len, (void *)(uintptr_t)body, MHD_RESPMEM_MUST_FREE);
 	if (!r)
 		return MHD_NO;
 	add_headers(r, type, disposition, retry_after);
+	if (set_cookie)
+		MHD_add_response_header(r, "Set-Cookie", set_cookie);
 	enum MHD_Result ret = MHD_queue_response(c, status, r);
 	MHD_destroy_response(r);
 	return ret;
@@ -128,12 +132,18 @@ static enum MHD_Result send_resp(struct MHD_Connection *c, struct http_resp *rs)
 {
 	if (!rs->body) {
 		http_error(rs, 500, "internal", "No answer was made.", "応答がありません。");
-		if (!rs->body)
+		if (!rs->body) {
+			free(rs->set_cookie);
 			return MHD_NO;
+		}
 	}
 	char *b = rs->body;
 	rs->body = NULL;
-	return send_buf(c, rs->status, b, rs->len, rs->type, rs->disposition, rs->retry_after);
+	enum MHD_Result ret = send_buf(c, rs->status, b, rs->len, rs->type, rs->disposition,
+				       rs->retry_after, rs->set_cookie);
+	free(rs->set_cookie);
+	rs->set_cookie = NULL;
+	return ret;
 }
 
 static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, const char *code,
@@ -246,33 +256,38 @@ static enum MHD_Result add_arg(void *cls, enum MHD_ValueKind kind, const char *k
 
 /* ---- authentication --------------------------------------------------------------------- */
 
-static void auth_db_close(void *p)
+/* The peer's address as text into buf ("" when unknown). */
+static void client_text(struct MHD_Connection *c, char *buf, size_t size)
 {
-	sqlite3_close(p);
+	buf[0] = 0;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (!ci || !ci->client_addr)
+		return;
+	const struct sockaddr *sa = ci->client_addr;
+	if (sa->sa_family == AF_INET)
+		(void)inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
+				buf, (socklen_t)size);
+	else if (sa->sa_family == AF_INET6)
+		(void)inet_ntop(AF_INET6,
+				&((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr, buf,
+				(socklen_t)size);
 }
 
-/* The role of the request's bearer token; -1 when the lookup failed. */
-static int role_of(struct server *s, const char *bearer, enum http_role *role)
+/* Whether a state-changing request a browser may have sent comes from another site: by
+ * Sec-Fetch-Site when the browser sends it, else by Origin against Host. */
+static bool cross_site(struct MHD_Connection *c, bool tls)
 {
-	*role = HTTP_ANON;
-	if (!bearer)
-		return 0;
-	sqlite3 *db = pthread_getspecific(s->auth_db);
-	if (!db) {
-		char err[256];
-		if (db_open(s->cfg.db, &db, err, sizeof err) != 0)
-			return -1;
-		if (pthread_setspecific(s->auth_db, db) != 0) {
-			sqlite3_close(db);
-			return -1;
-		}
-	}
-	uint8_t h[TOKEN_HASH_LEN];
-	token_hash(bearer, strlen(bearer), h);
-	int r = auth_token_role(db, h, role);
-	if (r == 1)
-		*role = HTTP_ANON;
-	return r < 0 ? -1 : 0;
+	const char *sfs = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Site");
+	if (sfs && strcmp(sfs, "same-origin") != 0 && strcmp(sfs, "none") != 0)
+		return true;
+	const char *origin = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+	if (!origin)
+		return false;
+	const char *host = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Host");
+	const char *scheme = tls ? "https://" : "http://";
+	size_t sl = strlen(scheme);
+	return !host || strncmp(origin, scheme, sl) != 0 || strcmp(origin + sl, host) != 0;
 }
 
 /* ---- static files ----------------------------------------------------------------------- */
@@ -417,16 +432,36 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 					  "Authorization: Bearer <トークン> を使ってください。");
 		bearer = auth + 7;
 	}
-	enum http_role role = HTTP_ANON;
+	/* an API token, a user's token, or the session cookie (not when signing in anew) */
+	bool unsafe = strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0;
+	bool login = strcmp(method, "POST") == 0 && strcmp(url, "/api/v1/session") == 0;
+	const char *cookie =
+	    bearer || login ? NULL : MHD_lookup_connection_value(c, MHD_COOKIE_KIND, "kk_session");
+	int64_t now = (int64_t)time(NULL);
+	struct session_caller who = {.role = HTTP_ANON};
 	/* the ingest route checks sensor tokens itself */
 	if (rt->need != HTTP_ANON || strncmp(url, "/api/v1/obs/intervals", 21) != 0) {
-		if (role_of(s, bearer, &role) != 0)
+		int r = session_api_caller(s->sess, bearer, cookie, now, &who);
+		if (r < 0)
 			return send_error(c, 503, "unavailable", "Try again later.",
 					  "しばらくしてから再試行してください。");
-		if (bearer && role == HTTP_ANON && rt->need != HTTP_ANON)
+		if (r == 1 && bearer && rt->need != HTTP_ANON)
 			return send_error(c, 401, "unauthorized", "The token is not valid.",
 					  "トークンが正しくありません。");
+		if (r == 1 && rt->need != HTTP_ANON)
+			return send_error(
+			    c, 401, "unauthorized", "The session has ended; sign in again.",
+			    "セッションが終了しました。もう一度サインインしてください。");
 	}
+	enum http_role role = who.role;
+	if (unsafe && (who.by_cookie || login) && cross_site(c, s->cfg.tls_cert[0] != 0))
+		return send_error(c, 403, "csrf", "Cross-site requests are refused.",
+				  "他のサイトからのリクエストは受け付けません。");
+	if (unsafe && who.by_cookie &&
+	    !account_csrf_equal(who.csrf,
+				MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token")))
+		return send_error(c, 403, "csrf", "Send the session's X-CSRF-Token.",
+				  "セッションの X-CSRF-Token を送ってください。");
 	if (role < rt->need) {
 		if (role == HTTP_ANON)
 			return send_error(c, 401, "unauthorized", "This needs a token.",
@@ -441,7 +476,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	uint64_t gen = obs_ingest_generation(s->ingest);
 	bool cacheable = strcmp(method, "GET") == 0;
 	if (cacheable) {
-		int n = snprintf(keymem, sizeof keymem, "%d %s?", (int)(role >= HTTP_READER), url);
+		int n = snprintf(keymem, sizeof keymem, "%d %s?", (int)role, url);
 		kb.len = n > 0 ? (size_t)n : 0;
 		MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, add_arg, &kb);
 		cacheable = !kb.overflow;
@@ -451,6 +486,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	}
 
 	struct req_impl ri = {c};
+	char client[INET6_ADDRSTRLEN];
+	client_text(c, client, sizeof client);
 	struct http_req rq = {
 	    .method = method,
 	    .path = url,
@@ -459,7 +496,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	    .body_len = cn->len,
 	    .role = role,
 	    .bearer = bearer,
-	    .now = (int64_t)time(NULL),
+	    .now = now,
+	    .user_id = who.user_id,
+	    .user_name = who.user_id ? who.user_name : NULL,
+	    .client = client,
+	    .session = who.by_cookie ? cookie : NULL,
 	    .query = q_get,
 	    .header = h_get,
 	    .impl = &ri,
@@ -632,7 +673,7 @@ int main(int argc, char **argv)
 	char err[512];
 	sqlite3 *adb;
 	if (db_open(s->cfg.db, &adb, err, sizeof err) != 0 ||
-	    auth_migrate(adb, err, sizeof err) != 0) {
+	    auth_migrate(adb, err, sizeof err) != 0 || account_migrate(adb, err, sizeof err) != 0) {
 		(void)fprintf(stderr,
 			      T("keikaid: database %s: %s\n", "keikaid: データベース %s: %s\n"),
 			      s->cfg.db, err);
@@ -667,12 +708,15 @@ int main(int argc, char **argv)
 				    .rate = s->cfg.rate,
 				    .burst = s->cfg.burst};
 	s->obs = obs_api_new(&ac);
-	if (!s->obs || pthread_key_create(&s->auth_db, auth_db_close) != 0) {
+	s->sess = session_api_new(s->cfg.db, &s->cfg.accounts, s->cfg.tls_cert[0] != 0);
+	if (!s->obs || !s->sess) {
 		(void)fprintf(stderr, "keikaid: out of memory\n");
 		return 1;
 	}
 	pthread_mutex_init(&s->cache_mu, NULL);
 	s->n_routes = obs_api_routes(s->obs, s->routes, MAX_ROUTES);
+	s->n_routes +=
+	    session_api_routes(s->sess, s->routes + s->n_routes, MAX_ROUTES - s->n_routes);
 
 	/* signals: handled by sigwait in this thread only */
 	sigset_t set;
@@ -730,6 +774,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	obs_ingest_stop(s->ingest);
 	obs_api_free(s->obs);
+	session_api_free(s->sess);
 	geo_close(s->geo);
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		cache_drop(s, &s->cache[i]);

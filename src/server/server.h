@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../lib/account.h"
 #include "../lib/http.h"
 #include "../obs/store.h"
 
@@ -27,6 +28,8 @@ struct server_config {
 	unsigned rollup_ms;		/* [ingest] rollup_ms */
 	size_t cache_bytes;		/* [server] cache_mib */
 	struct obs_retention retention; /* [retention] interval_days, hour_days, day_days */
+	struct account_config accounts; /* [session] idle, lifetime; [login] max_failures,
+					   window, backoff, backoff_max (seconds) */
 };
 
 /* Defaults, then the file (when path is not NULL). 0, or -1 with a message printed. */
