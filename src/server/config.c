@@ -76,6 +76,12 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 		ok = copy(c->web_root, sizeof c->web_root, v);
 	else if (IS("geo", "database"))
 		ok = copy(c->geo_db, sizeof c->geo_db, v);
+	else if (IS("intake", "maildir"))
+		ok = copy(c->maildir, sizeof c->maildir, v);
+	else if (IS("intake", "maildir_rescan_s"))
+		ok = parse_u(v, 86400, &u) && u >= 1 && ((c->maildir_rescan_s = (unsigned)u), true);
+	else if (IS("intake", "maildir_workers"))
+		ok = parse_u(v, 16, &u) && u >= 1 && ((c->maildir_workers = (unsigned)u), true);
 	else if (IS("stats", "timezone"))
 		ok = range_parse_offset(v, &c->tz_offset) == 0;
 	else if (IS("access", "public_stats"))
@@ -136,6 +142,8 @@ int server_config_load(struct server_config *c, const char *path)
 	c->per_ip = 0;
 	c->cache_bytes = 64u << 20;
 	(void)snprintf(c->db, sizeof c->db, "keikai.db");
+	c->maildir_rescan_s = 60;
+	c->maildir_workers = 4;
 	c->tz_offset = 9 * 3600;
 	c->public_stats = true;
 	c->public_events = false;

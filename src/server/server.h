@@ -20,6 +20,9 @@ struct server_config {
 	char db[512];			/* [store] path */
 	char web_root[512];		/* [web] root */
 	char geo_db[512];		/* [geo] database; "" = Debian's; "none" = no lookups */
+	char maildir[512];		/* [intake] maildir: mail reports delivered there ("" = none) */
+	unsigned maildir_rescan_s;	/* [intake] maildir_rescan_s: full rescan period */
+	unsigned maildir_workers;	/* [intake] maildir_workers: files submitted at once */
 	int32_t tz_offset;		/* [stats] timezone */
 	bool public_stats;		/* [access] public_stats */
 	bool public_events;		/* [access] public_events */
