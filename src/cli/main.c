@@ -38,7 +38,11 @@
 #include "../obs/record.h"
 #include "../obs/store.h"
 #include "../obs/tag.h"
+<<<<<<< HEAD
 #include "intake.h"
+=======
+#include "incident.h"
+>>>>>>> wip-incident
 #include "keikai-config.h"
 
 #include "../lib/banned.h"
@@ -59,8 +63,13 @@ static void usage(FILE *f)
 	      "  user passwd NAME [--generate] | user disable NAME | user enable NAME | user list\n"
 	      "  import [--create-sensors ORG] [--tz +09:00] FILE...  (JSON lines; - = stdin)\n"
 	      "  rollup [--tz +09:00]\n"
+<<<<<<< HEAD
 	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
 	      "  import mail [--batch N] MAILDIR|MBOX...\n"
+=======
+	      "  report add --channel fax|phone [--subject TEXT] [--reporter NAME] < TEXT\n"
+	      "  stats incidents --quarter 2025Q3\n"
+>>>>>>> wip-incident
 	      "Tokens are printed once; only their hashes are kept. A user's password is read\n"
 	      "from standard input (not echoed on a terminal), or made and printed with "
 	      "--generate.\n",
@@ -75,9 +84,14 @@ static void usage(FILE *f)
 	      "  import [--create-sensors 組織] [--tz +09:00] ファイル...  (JSON lines、- "
 	      "は標準入力)\n"
 	      "  rollup [--tz +09:00]\n"
+<<<<<<< HEAD
 	      "  intake mail [-d DB | -c keikaid.ini] < メッセージ   (MTA のパイプ: 終了コード 0, "
 	      "65, 75)\n"
 	      "  import mail [--batch 件数] Maildir|mbox...\n"
+=======
+	      "  report add --channel fax|phone [--subject 件名] [--reporter 報告者] < 本文\n"
+	      "  stats incidents --quarter 2025Q3\n"
+>>>>>>> wip-incident
 	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。ユーザの\n"
 	      "パスワードは標準入力から読みます (端末では表示しません)。--generate を付けると\n"
 	      "作って表示します。\n"));
@@ -705,6 +719,10 @@ int main(int argc, char **argv)
 		return cmd_user(argc, argv);
 	if (strcmp(argv[0], "rollup") == 0)
 		return cmd_rollup(argc, argv);
+	if (strcmp(argv[0], "report") == 0)
+		return cli_report(db_path, argc, argv);
+	if (strcmp(argv[0], "stats") == 0)
+		return cli_stats(db_path, argc, argv);
 	usage(stderr);
 	return 2;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../lib/i18n.h"
+#include "../incident/taxonomy.h"
 #include "../obs/range.h"
 #include "server.h"
 
@@ -118,6 +119,22 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 	else if (IS("login", "backoff_max"))
 		ok = parse_u(v, 86400, &u) && u >= 1 &&
 		     ((c->accounts.backoff_max = (unsigned)u), true);
+	else if (IS("incident", "link_window_days"))
+		ok = parse_u(v, 3650, &u) && u >= 1 &&
+		     ((c->incident.link_window_days = (unsigned)u), true);
+	else if (IS("incident", "home_country"))
+		ok = strlen(v) == 2 && v[0] >= 'A' && v[0] <= 'Z' && v[1] >= 'A' && v[1] <= 'Z' &&
+		     copy(c->incident.home_cc, sizeof c->incident.home_cc, v);
+	else if (IS("incident", "default_tlp"))
+		ok = tax_tlp_canon(v) && copy(c->incident.default_tlp,
+					      sizeof c->incident.default_tlp, tax_tlp_canon(v));
+	else if (IS("incident", "max_report_bytes"))
+		ok = parse_u(v, 1u << 30, &u) && u >= 1024 &&
+		     ((c->incident.max_report_bytes = (size_t)u), true);
+	else if (IS("incident", "public_form_rate"))
+		ok = parse_u(v, 1000000, &u) && ((c->form_rate = (double)u), true);
+	else if (IS("incident", "public_form_burst"))
+		ok = parse_u(v, 1000000, &u) && u >= 1 && ((c->form_burst = (double)u), true);
 	else {
 		(void)snprintf(x->bad, sizeof x->bad,
 			       T("unknown key [%s] %s", "不明なキー [%s] %s"), sec, key);
@@ -145,6 +162,9 @@ int server_config_load(struct server_config *c, const char *path)
 	c->maildir_rescan_s = 60;
 	c->maildir_workers = 4;
 	c->tz_offset = 9 * 3600;
+	inc_config_default(&c->incident);
+	c->form_rate = 20;
+	c->form_burst = 5;
 	c->public_stats = true;
 	c->public_events = false;
 	c->max_body = 64u << 20;

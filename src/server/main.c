@@ -29,6 +29,7 @@
 #include "../lib/hash.h"
 #include "../lib/i18n.h"
 #include "../lib/token.h"
+#include "../incident/api.h"
 #include "../obs/api.h"
 #include "../obs/ingest.h"
 #include "keikai-config.h"
@@ -37,7 +38,7 @@
 
 #include "../lib/banned.h"
 
-#define MAX_ROUTES  64
+#define MAX_ROUTES  96
 #define MAX_ARGS    4
 #define CACHE_SLOTS 4096
 
@@ -55,6 +56,8 @@ struct server {
 	struct server_config cfg;
 	struct obs_ingest *ingest;
 	struct obs_api *obs;
+	struct inc_writer *inc_writer;
+	struct inc_api *inc;
 	struct geo *geo;
 	struct session_api *sess;
 	struct http_route routes[MAX_ROUTES];
@@ -717,6 +720,27 @@ int main(int argc, char **argv)
 	s->n_routes = obs_api_routes(s->obs, s->routes, MAX_ROUTES);
 	s->n_routes +=
 	    session_api_routes(s->sess, s->routes + s->n_routes, MAX_ROUTES - s->n_routes);
+	/* the incident domain: reports through its single writer */
+	s->cfg.incident.tz_offset = s->cfg.tz_offset;
+	s->cfg.incident.geo = s->geo;
+	s->inc_writer = inc_writer_open(s->cfg.db, &s->cfg.incident, err, sizeof err);
+	if (!s->inc_writer) {
+		(void)fprintf(stderr,
+			      T("keikaid: database %s: %s\n", "keikaid: データベース %s: %s\n"),
+			      s->cfg.db, err);
+		return 1;
+	}
+	struct inc_api_config ic2 = {.store_uri = s->cfg.db,
+				     .writer = s->inc_writer,
+				     .inc = s->cfg.incident,
+				     .public_form_rate = s->cfg.form_rate,
+				     .public_form_burst = s->cfg.form_burst};
+	s->inc = inc_api_new(&ic2);
+	if (!s->inc) {
+		(void)fprintf(stderr, "keikaid: out of memory\n");
+		return 1;
+	}
+	s->n_routes += inc_api_routes(s->inc, s->routes + s->n_routes, MAX_ROUTES - s->n_routes);
 
 	/* signals: handled by sigwait in this thread only */
 	sigset_t set;
@@ -774,6 +798,8 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	obs_ingest_stop(s->ingest);
 	obs_api_free(s->obs);
+	inc_api_free(s->inc);
+	inc_writer_close(s->inc_writer);
 	session_api_free(s->sess);
 	geo_close(s->geo);
 	for (size_t i = 0; i < CACHE_SLOTS; i++)

@@ -8,6 +8,7 @@
 
 #include "../lib/account.h"
 #include "../lib/http.h"
+#include "../incident/store.h"
 #include "../obs/store.h"
 
 struct server_config {
@@ -33,6 +34,10 @@ struct server_config {
 	struct obs_retention retention; /* [retention] interval_days, hour_days, day_days */
 	struct account_config accounts; /* [session] idle, lifetime; [login] max_failures,
 					   window, backoff, backoff_max (seconds) */
+	struct inc_config incident;	/* [incident] link_window_days, home_country,
+					   default_tlp, max_report_bytes */
+	double form_rate, form_burst;	/* [incident] public_form_rate (per hour per
+					   address), public_form_burst */
 };
 
 /* Defaults, then the file (when path is not NULL). 0, or -1 with a message printed. */

@@ -1,0 +1,433 @@
+/* intake.c - one submission in: parse a mail, extract and canonicalise indicators, link to an
+ * open incident or open one, and insert the report with its index entries and audit entry
+ *
+ * Everything runs on statements prepared once per store (store-impl.h) inside the caller's
+ * transaction; no schema work and no allocation per indicator beyond the extractor's own.
+ */
+#include "intake.h"
+
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../lib/ckd.h"
+#include "extract.h"
+#if __has_include("mail.h")
+#include "mail.h"
+#define HAVE_MAIL 1
+#endif
+#include "store-impl.h"
+#include "taxonomy.h"
+
+#include "../lib/banned.h"
+
+#define MAX_LINK_CANDIDATES 64
+
+struct candidate {
+	int64_t id, last_report;
+	unsigned shared;
+};
+
+/* The text of what arrived, whichever channel it came by. */
+struct view {
+	const char *reporter, *reporter_email, *subject, *message_id;
+	const char *text;
+	size_t text_len;
+	int64_t sent;
+};
+
+/* Length of the longest prefix of s[0..len) of at most max bytes that ends on a UTF-8
+ * character boundary. */
+static size_t utf8_cut(const char *s, size_t len, size_t max)
+{
+	if (len <= max)
+		return len;
+	size_t n = max;
+	while (n > 0 && ((unsigned char)s[n] & 0xc0) == 0x80)
+		n--;
+	return n;
+}
+
+static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
+{
+	if (t && t[0])
+		sqlite3_bind_text(st, i, t, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(st, i);
+}
+
+/* Count the open incidents in the window that hold each indicator. */
+static int link_find(struct inc_store *s, const struct indicator_set *set, int64_t since,
+		     struct candidate *c, size_t *nc)
+{
+	sqlite3_stmt *st = s->st[ST_LINK_FIND];
+	for (size_t i = 0; i < set->count; i++) {
+		const struct indicator *ind = &set->items[i];
+		sqlite3_bind_text(st, 1, ind->value, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, ind_type_name(ind->type), -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, since);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			int64_t id = sqlite3_column_int64(st, 0);
+			size_t k = 0;
+			while (k < *nc && c[k].id != id)
+				k++;
+			if (k == *nc) {
+				if (*nc == MAX_LINK_CANDIDATES)
+					continue;
+				c[k] = (struct candidate){id, sqlite3_column_int64(st, 1), 0};
+				(*nc)++;
+			}
+			c[k].shared++;
+		}
+		sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return inc_sqlite_err(rc);
+	}
+	return 0;
+}
+
+/* The best candidate: most shared indicators, then the newest last report, then the newest. */
+static const struct candidate *link_best(const struct candidate *c, size_t nc)
+{
+	const struct candidate *best = NULL;
+	for (size_t i = 0; i < nc; i++) {
+		if (!best || c[i].shared > best->shared ||
+		    (c[i].shared == best->shared &&
+		     (c[i].last_report > best->last_report ||
+		      (c[i].last_report == best->last_report && c[i].id > best->id))))
+			best = &c[i];
+	}
+	return best;
+}
+
+/* A title for a new incident: the subject, else the first URL or other indicator. */
+static void make_title(char *out, size_t n, const struct view *v, const struct indicator_set *set)
+{
+	const char *t = v->subject && v->subject[0] ? v->subject : NULL;
+	for (size_t i = 0; !t && i < set->count; i++)
+		if (set->items[i].type == IND_URL)
+			t = set->items[i].value;
+	if (!t && set->count)
+		t = set->items[0].value;
+	if (!t)
+		t = "(no subject)";
+	size_t len = utf8_cut(t, strlen(t), n - 1);
+	memcpy(out, t, len);
+	out[len] = 0;
+}
+
+/* The indicator values as one text for the search index. */
+static char *indicator_text(const struct indicator_set *set)
+{
+	size_t len = 1;
+	for (size_t i = 0; i < set->count; i++)
+		if (!ckd_size_add(len, strlen(set->items[i].value) + 1, &len))
+			return NULL;
+	char *t = malloc(len);
+	if (!t)
+		return NULL;
+	size_t o = 0;
+	for (size_t i = 0; i < set->count; i++) {
+		size_t l = strlen(set->items[i].value);
+		memcpy(t + o, set->items[i].value, l);
+		o += l;
+		t[o++] = '\n';
+	}
+	t[o] = 0;
+	return t;
+}
+
+static int insert_indicators(struct inc_store *s, int64_t report, int64_t incident,
+			     const struct indicator_set *set)
+{
+	for (size_t i = 0; i < set->count; i++) {
+		const struct indicator *ind = &set->items[i];
+		const char *type = ind_type_name(ind->type);
+		sqlite3_stmt *st = s->st[ST_IND_NEW];
+		sqlite3_bind_int64(st, 1, report);
+		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, ind->raw ? ind->raw : ind->value, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 4, ind->value, -1, SQLITE_STATIC);
+		bind_text_or_null(st, 5, ind->registrable);
+		int r = inc_step_done(st);
+		if (r)
+			return r;
+		st = s->st[ST_LINK_ADD];
+		sqlite3_bind_text(st, 1, ind->value, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, incident);
+		if ((r = inc_step_done(st)) != 0)
+			return r;
+	}
+	return 0;
+}
+
+static int fail(char *err, size_t errlen, int code, const char *msg)
+{
+	if (err && errlen)
+		inc_copy(err, errlen, msg);
+	return code;
+}
+
+int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, struct inc_receipt *ret,
+		     char *err, size_t errlen)
+{
+	const struct inc_config *cfg = &s->cfg;
+	if (!sub->raw || sub->raw_len == 0)
+		return fail(err, errlen, INC_E_BAD, "empty report");
+	if (sub->raw_len > cfg->max_report_bytes || sub->raw_len > INT32_MAX)
+		return fail(err, errlen, INC_E_TOOBIG, "report too large");
+	if (!sub->channel || !tax_find(tax_channels, sub->channel))
+		return fail(err, errlen, INC_E_BAD, "unknown channel");
+	const char *tlp = sub->tlp ? tax_tlp_canon(sub->tlp) : cfg->default_tlp;
+	if (!tlp)
+		return fail(err, errlen, INC_E_BAD, "unknown tlp");
+	const struct rsit_type *rt = NULL;
+	if (sub->rsit_class || sub->rsit_type) {
+		rt = tax_rsit_find(sub->rsit_class, sub->rsit_type);
+		if (!rt)
+			return fail(err, errlen, INC_E_BAD, "unknown rsit class or type");
+	}
+	int64_t now = (int64_t)time(NULL);
+	int64_t received = sub->received ? sub->received : now;
+
+	unsigned char hash[crypto_hash_sha256_BYTES];
+	crypto_hash_sha256(hash, (const unsigned char *)sub->raw, sub->raw_len);
+	sqlite3_stmt *st = s->st[ST_DUP];
+	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		memset(ret, 0, sizeof *ret);
+		ret->report_id = sqlite3_column_int64(st, 0);
+		const unsigned char *ack = sqlite3_column_text(st, 1);
+		(void)snprintf(ret->ack, sizeof ret->ack, "%s", ack ? (const char *)ack : "");
+		ret->incident_id = sqlite3_column_int64(st, 2);
+		ret->duplicate = true;
+		sqlite3_reset(st);
+		return 0;
+	}
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return fail(err, errlen, inc_sqlite_err(rc), sqlite3_errmsg(s->db));
+
+	struct view v = {.reporter = sub->reporter,
+			 .reporter_email = sub->reporter_email,
+			 .subject = sub->subject,
+			 .text = sub->body,
+			 .text_len = sub->body ? strlen(sub->body) : 0};
+#ifdef HAVE_MAIL
+	struct mail_msg msg;
+	memset(&msg, 0, sizeof msg);
+#endif
+	bool is_mail = sub->raw_type && strcmp(sub->raw_type, "message/rfc822") == 0;
+	struct indicator_set set;
+	indicator_set_init(&set, cfg->max_indicators);
+	char *ind_text = NULL;
+	int r = 0;
+#ifdef HAVE_MAIL
+	if (is_mail) {
+		if (!s->mail_ready) {
+			if (mail_init() != 0) {
+				r = fail(err, errlen, INC_E_NOMEM, "mail parser");
+				goto out;
+			}
+			s->mail_ready = true;
+		}
+		struct mail_limits lim;
+		mail_limits_default(&lim);
+		lim.max_size = cfg->max_report_bytes;
+		lim.max_parts = cfg->mail_max_parts;
+		lim.max_depth = cfg->mail_max_depth;
+		lim.max_text = cfg->max_text_bytes;
+		char merr[160];
+		int m = mail_parse(sub->raw, sub->raw_len, &lim, &msg, merr, sizeof merr);
+		if (m != 0) {
+			r = fail(err, errlen, m == MAIL_E_TOOBIG ? INC_E_TOOBIG : INC_E_BAD, merr);
+			goto out;
+		}
+		v.reporter = msg.from;
+		v.reporter_email = msg.from_addr;
+		v.subject = msg.subject;
+		v.message_id = msg.message_id;
+		v.text = msg.text;
+		v.text_len = msg.text ? msg.text_len : 0;
+		v.sent = msg.date;
+	}
+#else
+	if (is_mail) {
+		r = fail(err, errlen, INC_E_BAD, "no mail parser in this build");
+		goto out;
+	}
+#endif
+	bool html = false;
+#ifdef HAVE_MAIL
+	html = is_mail && msg.html_len;
+#endif
+	if (v.text_len == 0 && !(v.subject && v.subject[0]) && !html) {
+		r = fail(err, errlen, INC_E_BAD, "no text");
+		goto out;
+	}
+
+	/* indicators: subject, text, HTML, the text of text attachments */
+	if (v.subject)
+		extract_text(&set, v.subject, strlen(v.subject));
+	if (v.text_len)
+		extract_text(&set, v.text, v.text_len);
+#ifdef HAVE_MAIL
+	if (is_mail) {
+		if (msg.html_len)
+			extract_html(&set, msg.html, msg.html_len);
+		for (size_t i = 0; i < msg.nparts; i++) {
+			const struct mail_part *p = &msg.parts[i];
+			if (!p->attachment || !p->text)
+				continue;
+			if (p->html)
+				extract_html(&set, p->text, p->text_len);
+			else
+				extract_text(&set, p->text, p->text_len);
+		}
+	}
+#endif
+
+	/* link */
+	struct candidate cand[MAX_LINK_CANDIDATES];
+	size_t nc = 0;
+	int64_t since = received - (int64_t)cfg->link_window_days * 86400;
+	if ((r = link_find(s, &set, since, cand, &nc)) != 0) {
+		(void)fail(err, errlen, r, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	const struct candidate *best = link_best(cand, nc);
+	int year;
+	int64_t seq, incident;
+	char ref[64] = "";
+	memset(ret, 0, sizeof *ret);
+	if (best) {
+		incident = best->id;
+		st = s->st[ST_INC_TOUCH];
+		sqlite3_bind_int64(st, 1, incident);
+		sqlite3_bind_int64(st, 2, received);
+		sqlite3_bind_int64(st, 3, now);
+		if ((r = inc_step_done(st)) != 0)
+			goto db_fail;
+	} else {
+		if ((r = inc_seq_next(s, "KK", received, &year, &seq)) != 0)
+			goto db_fail;
+		int k = snprintf(ref, sizeof ref, "KK-%04d-%05lld", year, (long long)seq);
+		if (k < 0 || (size_t)k >= sizeof ref) {
+			r = fail(err, errlen, INC_E_BAD, "time out of range");
+			goto out;
+		}
+		char title[512];
+		make_title(title, sizeof title, &v, &set);
+		st = s->st[ST_INC_NEW];
+		sqlite3_bind_text(st, 1, ref, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, title, -1, SQLITE_STATIC);
+		bind_text_or_null(st, 3, rt ? rt->category : NULL);
+		bind_text_or_null(st, 4, rt ? rt->class_key : NULL);
+		bind_text_or_null(st, 5, rt ? rt->type_key : NULL);
+		sqlite3_bind_text(st, 6, tlp, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 7, received);
+		sqlite3_bind_int64(st, 8, now);
+		if ((r = inc_step_done(st)) != 0)
+			goto db_fail;
+		incident = sqlite3_last_insert_rowid(s->db);
+		ret->new_incident = true;
+	}
+
+	/* the report */
+	if ((r = inc_seq_next(s, "R", received, &year, &seq)) != 0)
+		goto db_fail;
+	char ack[64];
+	int k = snprintf(ack, sizeof ack, "R-%04d-%06lld", year, (long long)seq);
+	if (k < 0 || (size_t)k >= sizeof ret->ack) {
+		r = fail(err, errlen, INC_E_BAD, "time out of range");
+		goto out;
+	}
+	memcpy(ret->ack, ack, (size_t)k + 1);
+	size_t text_len = utf8_cut(v.text ? v.text : "", v.text_len, cfg->max_text_bytes);
+	st = s->st[ST_REPORT_NEW];
+	sqlite3_bind_text(st, 1, ret->ack, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, sub->channel, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, received);
+	if (v.sent)
+		sqlite3_bind_int64(st, 4, v.sent);
+	bind_text_or_null(st, 5, v.reporter);
+	bind_text_or_null(st, 6, v.reporter_email);
+	bind_text_or_null(st, 7, v.subject);
+	sqlite3_bind_text(st, 8, v.text ? v.text : "", (int)text_len, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 9, sub->raw, (int)sub->raw_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 10, sub->raw_type ? sub->raw_type : "text/plain", -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 11, hash, sizeof hash, SQLITE_STATIC);
+	bind_text_or_null(st, 12, v.message_id);
+	sqlite3_bind_text(st, 13, tlp, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 14, incident);
+	bind_text_or_null(st, 15, sub->user_name);
+	bind_text_or_null(st, 16, sub->client);
+	if ((r = inc_step_done(st)) != 0)
+		goto db_fail;
+	int64_t report = sqlite3_last_insert_rowid(s->db);
+
+#ifdef HAVE_MAIL
+	for (size_t i = 0; is_mail && i < msg.nparts; i++) {
+		const struct mail_part *p = &msg.parts[i];
+		if (!p->attachment)
+			continue;
+		st = s->st[ST_ATT_NEW];
+		sqlite3_bind_int64(st, 1, report);
+		bind_text_or_null(st, 2, p->filename);
+		bind_text_or_null(st, 3, p->type);
+		sqlite3_bind_int64(st, 4, (int64_t)p->size);
+		if ((r = inc_step_done(st)) != 0)
+			goto db_fail;
+	}
+#endif
+	if ((r = insert_indicators(s, report, incident, &set)) != 0)
+		goto db_fail;
+
+	ind_text = indicator_text(&set);
+	if (!ind_text) {
+		r = fail(err, errlen, INC_E_NOMEM, "out of memory");
+		goto out;
+	}
+	char reporter[512];
+	(void)snprintf(reporter, sizeof reporter, "%s %s", v.reporter ? v.reporter : "",
+		       v.reporter_email ? v.reporter_email : "");
+	st = s->st[ST_FTS_NEW];
+	sqlite3_bind_int64(st, 1, report);
+	bind_text_or_null(st, 2, v.subject);
+	sqlite3_bind_text(st, 3, v.text ? v.text : "", (int)text_len, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, reporter, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, ind_text, -1, SQLITE_STATIC);
+	if ((r = inc_step_done(st)) != 0)
+		goto db_fail;
+
+	/* audit: who entered it, or the channel it came by */
+	struct inc_actor who = {sub->user_id, sub->user_name ? sub->user_name : sub->channel};
+	char ch[160];
+	(void)snprintf(ch, sizeof ch, "{\"channel\":[null,\"%s\"],\"incident\":[null,%lld]}",
+		       sub->channel, (long long)incident);
+	if ((r = inc_audit(s, &who, now, "report", report, "received", ch)) != 0)
+		goto db_fail;
+	if (ret->new_incident) {
+		(void)snprintf(ch, sizeof ch, "{\"ref\":[null,\"%s\"],\"report\":[null,%lld]}", ref,
+			       (long long)report);
+		if ((r = inc_audit(s, &who, now, "incident", incident, "opened", ch)) != 0)
+			goto db_fail;
+	}
+	ret->report_id = report;
+	ret->incident_id = incident;
+	goto out;
+db_fail:
+	(void)fail(err, errlen, r, sqlite3_errmsg(s->db));
+out:
+	free(ind_text);
+	indicator_set_free(&set);
+#ifdef HAVE_MAIL
+	mail_msg_free(&msg);
+#endif
+	return r;
+}

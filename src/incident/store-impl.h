@@ -1,0 +1,70 @@
+/* store-impl.h - the inside of struct inc_store, shared by store.c, intake.c, search.c and
+ * stats.c only (not installed, not for other modules) */
+#ifndef KEIKAI_INCIDENT_STORE_IMPL_H
+#define KEIKAI_INCIDENT_STORE_IMPL_H
+
+#include <sqlite3.h>
+#include <string.h>
+
+#include "store.h"
+
+/* The statements intake and the handler operations run per report, prepared once. */
+enum inc_stmt {
+	ST_DUP,		  /* report by raw hash */
+	ST_SEQ,		  /* next number of a sequence */
+	ST_SEQ_NEW,	  /* start a sequence */
+	ST_LINK_FIND,	  /* open incidents in the window holding an indicator */
+	ST_LINK_ADD,	  /* indicator -> incident */
+	ST_INC_NEW,	  /* insert incident */
+	ST_INC_TOUCH,	  /* last_report, updated */
+	ST_REPORT_NEW,	  /* insert report */
+	ST_ATT_NEW,	  /* insert attachment */
+	ST_IND_NEW,	  /* insert indicator */
+	ST_FTS_NEW,	  /* insert search index entry */
+	ST_AUDIT,	  /* insert audit entry */
+	ST_BEGIN,	  /* BEGIN IMMEDIATE */
+	ST_COMMIT,	  /* COMMIT */
+	ST_ROLLBACK,	  /* ROLLBACK */
+	ST_SAVEPOINT,	  /* SAVEPOINT r */
+	ST_RELEASE,	  /* RELEASE r */
+	ST_ROLLBACK_TO,	  /* ROLLBACK TO r */
+	ST_LINKS_DROP,	  /* drop an incident's index entries */
+	ST_LINKS_REBUILD, /* an incident's index entries from its reports' indicators */
+	ST_COUNT
+};
+
+struct inc_store {
+	sqlite3 *db;
+	struct inc_config cfg;
+	sqlite3_stmt *st[ST_COUNT];
+	bool mail_ready;
+};
+
+/* Copy s into out[0..n) as far as it fits, NUL-terminated (n > 0). */
+static inline void inc_copy(char *out, size_t n, const char *s)
+{
+	size_t l = strlen(s);
+	if (l >= n)
+		l = n - 1;
+	memcpy(out, s, l);
+	out[l] = 0;
+}
+
+/* Map an SQLite result to INC_E_BUSY (locked, busy, full, I/O) or INC_E_DB. */
+int inc_sqlite_err(int rc);
+
+/* Step a statement without rows and reset it: 0 or an INC_E_* code. */
+int inc_step_done(sqlite3_stmt *st);
+
+/* The next number of a yearly sequence ("R" or "KK") for the year holding t. */
+int inc_seq_next(struct inc_store *s, const char *kind, int64_t t, int *ret_year, int64_t *ret_n);
+
+/* The calendar year, month (1-12) of t in the zone tz (seconds east of UTC). */
+void inc_civil(int64_t t, int32_t tz, int *ret_year, int *ret_month);
+/* Unix seconds of the midnight that starts year-month-01 in zone tz. */
+int64_t inc_month_start(int year, int month, int32_t tz);
+
+/* Rebuild the link index of one incident (none unless it is open). */
+int inc_links_rebuild(struct inc_store *s, int64_t incident_id);
+
+#endif
