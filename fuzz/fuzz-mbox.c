@@ -40,7 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!out || !back)
 		abort();
 	while ((r = mbox_next(buf, size, &pos, &off, &len)) == 1) {
-		if (off < prev_end || off > size || len > size - off || pos < off + len || pos > size)
+		if (off < prev_end || off > size || len > size - off || pos < off + len ||
+		    pos > size)
 			abort();
 		if (prev_pos && pos <= prev_pos)
 			abort();

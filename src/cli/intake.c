@@ -100,6 +100,7 @@ static struct inc_store *open_incident_store(const struct mail_opts *o, struct i
 			return NULL;
 		if (!path)
 			path = sc.db;
+		*ic = sc.incident;
 	}
 	if (!path)
 		path = "keikai.db";
@@ -176,7 +177,8 @@ static bool looks_like_mail(const char *raw, size_t len)
 		if (raw[j] == 0)
 			return false;
 		if (raw[j] == '\n' && j + 1 < len &&
-		    (raw[j + 1] == '\n' || (raw[j + 1] == '\r' && j + 2 < len && raw[j + 2] == '\n')))
+		    (raw[j + 1] == '\n' ||
+		     (raw[j + 1] == '\r' && j + 2 < len && raw[j + 2] == '\n')))
 			break; /* end of the header section */
 	}
 	return true;
@@ -197,23 +199,27 @@ static int intake_mail(int argc, char **argv, const char *db_path)
 	bool toobig;
 	char *raw = read_stdin(max, &len, &toobig);
 	if (!raw) {
-		(void)fprintf(stderr, T("keikai: cannot read the message: %s\n",
-					"keikai: メッセージを読めません: %s\n"),
+		(void)fprintf(stderr,
+			      T("keikai: cannot read the message: %s\n",
+				"keikai: メッセージを読めません: %s\n"),
 			      strerror(errno));
 		return CLI_EX_TEMPFAIL;
 	}
 	/* permanent rejects first: they need no database */
-	const char *why = NULL;
+	char why[160] = "";
 	if (toobig)
-		why = T("message too big (over %zu bytes)", "メッセージが大きすぎます (%zu バイト超)");
+		(void)snprintf(why, sizeof why,
+			       T("message too big (over %zu bytes)",
+				 "メッセージが大きすぎます (%zu バイト超)"),
+			       max);
 	else if (len == 0)
-		why = T("empty message", "メッセージが空です");
+		(void)snprintf(why, sizeof why, "%s", T("empty message", "メッセージが空です"));
 	else if (!looks_like_mail(raw, len))
-		why = T("not a mail (no header section)", "メールではありません (ヘッダがありません)");
-	if (why) {
-		(void)fprintf(stderr, "keikai: ");
-		(void)fprintf(stderr, why, max);
-		(void)fputc('\n', stderr);
+		(void)snprintf(why, sizeof why, "%s",
+			       T("not a mail (no header section)",
+				 "メールではありません (ヘッダがありません)"));
+	if (why[0]) {
+		(void)fprintf(stderr, "keikai: %s\n", why);
 		free(raw);
 		return CLI_EX_DATAERR;
 	}
@@ -239,8 +245,8 @@ static int intake_mail(int argc, char **argv, const char *db_path)
 	}
 	int ex = 0;
 	if (rc == INC_E_BAD || rc == INC_E_TOOBIG) {
-		(void)fprintf(stderr, "keikai: %s%s%s\n", inc_strerror(rc, lang_code()),
-			      err[0] ? ": " : "", err);
+		(void)fprintf(stderr, "keikai: %s (%s)\n", inc_strerror(rc, lang_code()),
+			      err[0] ? err : inc_code(rc));
 		ex = CLI_EX_DATAERR;
 	} else if (rc != 0) {
 		(void)fprintf(stderr, "keikai: %s (%s)\n", inc_strerror(rc, lang_code()),
@@ -344,8 +350,8 @@ static int import_one(struct import *im, const char *raw, size_t len, int64_t re
 		if (rc != INC_E_BAD && rc != INC_E_TOOBIG)
 			return rc;
 		im->rejected++;
-		(void)fprintf(stderr, "%skeikai: %s: %s%s%s\n", im->tty ? "\n" : "", label,
-			      inc_strerror(rc, lang_code()), err[0] ? ": " : "", err);
+		(void)fprintf(stderr, "%skeikai: %s: %s (%s)\n", im->tty ? "\n" : "", label,
+			      inc_strerror(rc, lang_code()), err[0] ? err : inc_code(rc));
 		size_t k = 0;
 		while (k < im->n_reasons && im->reasons[k].code != rc)
 			k++;
@@ -499,10 +505,11 @@ static int import_mbox(struct import *im, const char *path)
 		rc = import_one(im, buf, ul, 0, label);
 	}
 	if (rc == 0 && r < 0) {
-		(void)fprintf(stderr,
-			      T("keikai: %s: not an mbox (no \"From \" line first)\n",
-				"keikai: %s: mbox ではありません (先頭に \"From \" 行がありません)\n"),
-			      path);
+		(void)fprintf(
+		    stderr,
+		    T("keikai: %s: not an mbox (no \"From \" line first)\n",
+		      "keikai: %s: mbox ではありません (先頭に \"From \" 行がありません)\n"),
+		    path);
 		rc = 1;
 	}
 	free(buf);
@@ -515,11 +522,12 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 	struct mail_opts o = {.db = NULL, .busy_ms = 10000, .batch = 1000};
 	int next;
 	if (parse_opts(argc, argv, 2, &o, &next) != 0 || next >= argc) {
-		(void)fprintf(stderr, "%s",
-			      T("Usage: keikai import mail [-d DB | -c keikaid.ini] [--batch N] "
-				"MAILDIR|MBOX...\n",
-				"使い方: keikai import mail [-d DB | -c keikaid.ini] [--batch 件数] "
-				"Maildir|mbox...\n"));
+		(void)fprintf(
+		    stderr, "%s",
+		    T("Usage: keikai import mail [-d DB | -c keikaid.ini] [--batch N] "
+		      "MAILDIR|MBOX...\n",
+		      "使い方: keikai import mail [-d DB | -c keikaid.ini] [--batch 件数] "
+		      "Maildir|mbox...\n"));
 		return 2;
 	}
 	if (!o.db && !o.config)
@@ -554,12 +562,13 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 		(void)inc_store_rollback(im.s);
 		im.failed = 1;
 		if (rc < 0)
-			(void)fprintf(stderr,
-				      T("keikai: stopped: %s (%s); the last batch was rolled back, "
-					"run the import again to continue\n",
-					"keikai: 中断しました: %s (%s)。最後のバッチは取り消しました。"
-					"もう一度実行すると続きから取り込みます\n"),
-				      inc_strerror(rc, lang_code()), inc_store_errmsg(im.s));
+			(void)fprintf(
+			    stderr,
+			    T("keikai: stopped: %s (%s); the last batch was rolled back, "
+			      "run the import again to continue\n",
+			      "keikai: 中断しました: %s (%s)。最後のバッチは取り消しました。"
+			      "もう一度実行すると続きから取り込みます\n"),
+			    inc_strerror(rc, lang_code()), inc_store_errmsg(im.s));
 	}
 	im.seen = im.c_seen;
 	im.stored = im.c_stored;

@@ -10,7 +10,7 @@
 #define KEIKAI_CLI_INTAKE_H
 
 /* sysexits.h's values, which MTAs act on */
-#define CLI_EX_DATAERR 65
+#define CLI_EX_DATAERR	65
 #define CLI_EX_TEMPFAIL 75
 
 /* argv[0] is "intake"; db_path is the global -d (may be overridden by the command's own). */

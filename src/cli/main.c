@@ -38,11 +38,8 @@
 #include "../obs/record.h"
 #include "../obs/store.h"
 #include "../obs/tag.h"
-<<<<<<< HEAD
-#include "intake.h"
-=======
 #include "incident.h"
->>>>>>> wip-incident
+#include "intake.h"
 #include "keikai-config.h"
 
 #include "../lib/banned.h"
@@ -63,13 +60,10 @@ static void usage(FILE *f)
 	      "  user passwd NAME [--generate] | user disable NAME | user enable NAME | user list\n"
 	      "  import [--create-sensors ORG] [--tz +09:00] FILE...  (JSON lines; - = stdin)\n"
 	      "  rollup [--tz +09:00]\n"
-<<<<<<< HEAD
-	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
-	      "  import mail [--batch N] MAILDIR|MBOX...\n"
-=======
 	      "  report add --channel fax|phone [--subject TEXT] [--reporter NAME] < TEXT\n"
 	      "  stats incidents --quarter 2025Q3\n"
->>>>>>> wip-incident
+	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
+	      "  import mail [--batch N] MAILDIR|MBOX...\n"
 	      "Tokens are printed once; only their hashes are kept. A user's password is read\n"
 	      "from standard input (not echoed on a terminal), or made and printed with "
 	      "--generate.\n",
@@ -84,14 +78,11 @@ static void usage(FILE *f)
 	      "  import [--create-sensors 組織] [--tz +09:00] ファイル...  (JSON lines、- "
 	      "は標準入力)\n"
 	      "  rollup [--tz +09:00]\n"
-<<<<<<< HEAD
+	      "  report add --channel fax|phone [--subject 件名] [--reporter 報告者] < 本文\n"
+	      "  stats incidents --quarter 2025Q3\n"
 	      "  intake mail [-d DB | -c keikaid.ini] < メッセージ   (MTA のパイプ: 終了コード 0, "
 	      "65, 75)\n"
 	      "  import mail [--batch 件数] Maildir|mbox...\n"
-=======
-	      "  report add --channel fax|phone [--subject 件名] [--reporter 報告者] < 本文\n"
-	      "  stats incidents --quarter 2025Q3\n"
->>>>>>> wip-incident
 	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。ユーザの\n"
 	      "パスワードは標準入力から読みます (端末では表示しません)。--generate を付けると\n"
 	      "作って表示します。\n"));

@@ -28,10 +28,10 @@
 
 #include "../lib/banned.h"
 
-#define QUEUE_CAP 8192
+#define QUEUE_CAP   8192
 #define MAX_WORKERS 16
-#define RETRY_S 2 /* a deferred file is tried again after this long */
-#define NAME_CAP 256
+#define RETRY_S	    2 /* a deferred file is tried again after this long */
+#define NAME_CAP    256
 
 struct maildir_watch {
 	char *path;
@@ -44,9 +44,9 @@ struct maildir_watch {
 	pthread_cond_t cv;
 	char *queue[QUEUE_CAP];
 	size_t q_head, q_len;
-	unsigned busy;		/* workers holding a file */
-	bool stop, overflowed;	/* overflowed: names were dropped, rescan */
-	int64_t retry_at;	/* a deferral happened: rescan at this time (0 = none) */
+	unsigned busy;	       /* workers holding a file */
+	bool stop, overflowed; /* overflowed: names were dropped, rescan */
+	int64_t retry_at;      /* a deferral happened: rescan at this time (0 = none) */
 	struct maildir_stats st;
 
 	pthread_t watcher, workers[MAX_WORKERS];
@@ -112,7 +112,7 @@ static void scan_locked(struct maildir_watch *m)
 /* Write text to dir/name through a temporary name, so a reader never sees half of it. */
 static int write_file_at(int dfd, const char *name, const char *text)
 {
-	char tmp[NAME_CAP + 16];
+	char tmp[NAME_CAP + 64];
 	if (snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp)
 		return -ENAMETOOLONG;
 	int fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0640);
@@ -139,7 +139,7 @@ static void reject(struct maildir_watch *m, const char *name, int code, const ch
 		goto defer;
 	for (size_t i = 0; i < sizeof sub / sizeof sub[0]; i++)
 		(void)mkdirat(rfd, sub[i], 0750);
-	char reason[NAME_CAP + 512], target[NAME_CAP + 16];
+	char reason[NAME_CAP + 16], target[NAME_CAP + 16];
 	(void)snprintf(reason, sizeof reason, "%s.reason", name);
 	(void)snprintf(target, sizeof target, "cur/%s:2,", name);
 	char text[600];
