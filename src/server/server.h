@@ -12,25 +12,25 @@
 #include "../obs/store.h"
 
 struct server_config {
-	char listen[128];	   /* [server] listen: "127.0.0.1:8080" or "[::1]:8080" */
-	unsigned threads;	   /* [server] threads */
-	unsigned max_conns;	   /* [server] max_connections */
-	unsigned per_ip;	   /* [server] max_connections_per_ip */
-	char tls_cert[512];	   /* [server] tls_cert (PEM); with tls_key enables HTTPS */
-	char tls_key[512];	   /* [server] tls_key */
-	char db[512];		   /* [store] path */
-	char web_root[512];	   /* [web] root */
-	char geo_db[512];	   /* [geo] database; "" = Debian's; "none" = no lookups */
-	char maildir[512];	   /* [intake] maildir: mail reports delivered there ("" = none) */
-	unsigned maildir_rescan_s; /* [intake] maildir_rescan_s: full rescan period */
-	unsigned maildir_workers;  /* [intake] maildir_workers: files submitted at once */
-	int32_t tz_offset;	   /* [stats] timezone */
-	bool public_stats;	   /* [access] public_stats */
-	bool public_events;	   /* [access] public_events */
-	size_t max_body;	   /* [ingest] max_body, bytes */
-	double rate, burst;	   /* [ingest] rate, burst */
-	unsigned rollup_ms;	   /* [ingest] rollup_ms */
-	size_t cache_bytes;	   /* [server] cache_mib */
+	char listen[128];		/* [server] listen: "127.0.0.1:8080" or "[::1]:8080" */
+	unsigned threads;		/* [server] threads */
+	unsigned max_conns;		/* [server] max_connections */
+	unsigned per_ip;		/* [server] max_connections_per_ip */
+	char tls_cert[512];		/* [server] tls_cert (PEM); with tls_key enables HTTPS */
+	char tls_key[512];		/* [server] tls_key */
+	char db[512];			/* [store] path */
+	char web_root[512];		/* [web] root */
+	char geo_db[512];		/* [geo] database; "" = Debian's; "none" = no lookups */
+	char maildir[512];		/* [intake] maildir ("" = none) */
+	unsigned maildir_rescan_s;	/* [intake] maildir_rescan_s */
+	unsigned maildir_workers;	/* [intake] maildir_workers */
+	int32_t tz_offset;		/* [stats] timezone */
+	bool public_stats;		/* [access] public_stats */
+	bool public_events;		/* [access] public_events */
+	size_t max_body;		/* [ingest] max_body, bytes */
+	double rate, burst;		/* [ingest] rate, burst */
+	unsigned rollup_ms;		/* [ingest] rollup_ms */
+	size_t cache_bytes;		/* [server] cache_mib */
 	struct obs_retention retention; /* [retention] interval_days, hour_days, day_days */
 	struct account_config accounts; /* [session] idle, lifetime; [login] max_failures,
 					   window, backoff, backoff_max (seconds) */
