@@ -1,0 +1,1273 @@
+/* mail.c - an Internet message (RFC 5322, MIME RFC 2045-2049, RFC 2047, RFC 2231) to UTF-8
+ *
+ * GMime builds the MIME tree from memory and decodes headers and transfer encodings; this file
+ * walks the tree, converts each text part from its charset to UTF-8 (the Japanese charsets by
+ * their Microsoft variants, CP932 and eucJP-ms, because Japanese mail is mostly written on
+ * Windows and labelled with the standard names), and lays the result out as one readable text,
+ * the HTML, and a list of parts, each under the bounds of struct mail_limits.
+ */
+#include "mail.h"
+
+#include <errno.h>
+#include <gmime/gmime.h>
+#include <iconv.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../lib/ckd.h"
+#include "../lib/banned.h"
+
+const struct mail_limits mail_limits_default = {
+    .max_size = 25u << 20,
+    .max_parts = 256,
+    .max_depth = 8,
+    .max_header_bytes = 64u << 10,
+    .max_text_bytes = 4u << 20,
+};
+
+/* multipart nesting walked at most (GMime itself bounds its parser's recursion) */
+#define MAIL_MAX_NEST 64
+
+static const char FFFD[3] = {'\xef', '\xbf', '\xbd'};
+
+/* ---- a growable output buffer with a hard cap ---- */
+
+struct buf {
+	char *p;
+	size_t len, cap, max;
+	bool cut; /* something did not fit under max */
+	bool nomem;
+};
+
+/* Append n bytes, or as many as fit under b->max cut back to a UTF-8 character boundary. */
+static void buf_put(struct buf *b, const void *s, size_t n)
+{
+	if (b->nomem || n == 0)
+		return;
+	if (b->cut)
+		return;
+	if (n > b->max - b->len) {
+		n = b->max - b->len;
+		/* do not split a character: drop continuation bytes and their lead */
+		const unsigned char *u = s;
+		size_t k = n;
+		while (k > 0 && (u[k] & 0xc0) == 0x80)
+			k--;
+		n = k;
+		b->cut = true;
+		if (n == 0)
+			return;
+	}
+	size_t need;
+	if (!ckd_size_add(b->len, n + 1, &need)) {
+		b->nomem = true;
+		return;
+	}
+	if (need > b->cap) {
+		size_t nc = b->cap ? b->cap : 256;
+		while (nc < need)
+			if (!ckd_size_mul(nc, 2, &nc)) {
+				b->nomem = true;
+				return;
+			}
+		char *np = realloc(b->p, nc);
+		if (!np) {
+			b->nomem = true;
+			return;
+		}
+		b->p = np;
+		b->cap = nc;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void buf_puts(struct buf *b, const char *s)
+{
+	buf_put(b, s, strlen(s));
+}
+
+/* The length of the valid UTF-8 sequence at s[0..n) (RFC 3629: no overlongs, no surrogates,
+ * nothing above U+10FFFF), or 0 when it is not valid. NUL counts as invalid: the output is
+ * also used as C strings. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char c = s[0];
+	if (c >= 0x01 && c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf)
+		return n >= 2 && (s[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (c >= 0xe0 && c <= 0xef) {
+		if (n < 3 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xe0 && s[1] < 0xa0) || (c == 0xed && s[1] >= 0xa0))
+			return 0;
+		return 3;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		if (n < 4 || (s[1] & 0xc0) != 0x80 || (s[2] & 0xc0) != 0x80 ||
+		    (s[3] & 0xc0) != 0x80)
+			return 0;
+		if ((c == 0xf0 && s[1] < 0x90) || (c == 0xf4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+static bool utf8_valid(const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		if (u[i] >= 0x01 && u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		size_t k = utf8_seq(u + i, n - i);
+		if (k == 0)
+			return false;
+		i += k;
+	}
+	return true;
+}
+
+/* Append s[0..n) as UTF-8, each byte that starts no valid sequence replaced by U+FFFD. */
+static void buf_put_utf8(struct buf *b, const char *s, size_t n)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0;
+	while (i < n && !b->cut && !b->nomem) {
+		size_t k = u[i] >= 0x01 && u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
+		if (k) {
+			i += k;
+			continue;
+		}
+		buf_put(b, s + run, i - run);
+		buf_put(b, FFFD, sizeof(FFFD));
+		i++;
+		run = i;
+	}
+	if (run < i)
+		buf_put(b, s + run, i - run);
+}
+
+/* A NUL-terminated UTF-8 copy of s, at most max bytes; *cut set when shortened. */
+static char *dup_utf8(const char *s, size_t max, bool *cut)
+{
+	struct buf b = {.max = max};
+	if (s)
+		buf_put_utf8(&b, s, strlen(s));
+	if (b.nomem) {
+		free(b.p);
+		return NULL;
+	}
+	if (b.cut)
+		*cut = true;
+	if (!b.p)
+		return calloc(1, 1);
+	return b.p;
+}
+
+/* ---- charsets ---- */
+
+static bool name_is(const char *cs, const char *const *names)
+{
+	for (; *names; names++)
+		if (g_ascii_strcasecmp(cs, *names) == 0)
+			return true;
+	return false;
+}
+
+static const char *const sjis_names[] = {"shift_jis", "shift-jis",  "sjis",	   "x-sjis",
+					 "ms_kanji",  "csshiftjis", "windows-31j", "cp932",
+					 "ms932",     "x-ms-cp932", NULL};
+static const char *const eucjp_names[] = {
+    "euc-jp", "eucjp", "x-euc-jp", "x-euc", "cseucpkdfmtjapanese", "euc-jp-ms", "eucjp-ms", NULL};
+static const char *const jis_names[] = {"iso-2022-jp",	  "csiso2022jp", "iso-2022-jp-1",
+					"iso-2022-jp-ms", "cp50220",	 "cp50221",
+					"cp50222",	  NULL};
+static const char *const utf8_names[] = {"utf-8",	   "utf8", "us-ascii", "ascii",
+					 "ansi_x3.4-1968", "7bit", "8bit",     NULL};
+
+/* Convert in[0..n) from the iconv charset from to UTF-8, appending to b. Bytes that do not
+ * convert become U+FFFD. Returns the number of such bytes, or -1 when from is unknown to iconv.
+ * With strict, stops at the first bad byte and returns 1 (for charset guessing). */
+static long iconv_into(const char *from, const char *in, size_t n, struct buf *b, bool strict)
+{
+	iconv_t cd = g_mime_iconv_open("UTF-8", from);
+	if (cd == (iconv_t)-1)
+		return -1;
+	char chunk[4096];
+	char *ip = (char *)(uintptr_t)in; /* iconv's prototype lacks const */
+	size_t il = n;
+	long bad = 0;
+	(void)iconv(cd, NULL, NULL, NULL, NULL); /* the initial shift state */
+	while (il > 0 && !b->cut && !b->nomem) {
+		char *op = chunk;
+		size_t ol = sizeof(chunk);
+		size_t r = iconv(cd, &ip, &il, &op, &ol);
+		int e = r == (size_t)-1 ? errno : 0;
+		buf_put_utf8(b, chunk, (size_t)(op - chunk));
+		if (r != (size_t)-1 || e == E2BIG)
+			continue;
+		bad++;
+		if (strict)
+			break;
+		buf_put(b, FFFD, sizeof(FFFD));
+		if (e == EINVAL) /* an incomplete sequence at the end */
+			break;
+		ip++;
+		il--;
+	}
+	if (!strict || bad == 0) {
+		char *op = chunk;
+		size_t ol = sizeof(chunk);
+		if (iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1)
+			buf_put_utf8(b, chunk, (size_t)(op - chunk));
+	}
+	g_mime_iconv_close(cd);
+	return bad;
+}
+
+/* ISO-2022-JP (RFC 1468, with the JIS X 0201 kana and JIS X 0212 sets that Windows mailers use)
+ * rewritten as EUC-JP, so that eucJP-ms decodes it with the NEC and IBM extensions (①, ㈱)
+ * that glibc's ISO-2022-JP rejects. Returns the EUC-JP length, or -1 on an escape sequence
+ * outside those sets (the caller then leaves it to iconv's ISO-2022-JP-2). out holds 2n bytes. */
+static long jis_to_euc(const unsigned char *in, size_t n, unsigned char *out)
+{
+	enum { ASCII, KANA, X0208, X0212 } set = ASCII;
+	size_t o = 0;
+	for (size_t i = 0; i < n;) {
+		unsigned char c = in[i];
+		if (c == 0x1b) {
+			if (i + 2 < n && in[i + 1] == '(' && (in[i + 2] == 'B' || in[i + 2] == 'J'))
+				set = ASCII;
+			else if (i + 2 < n && in[i + 1] == '(' && in[i + 2] == 'I')
+				set = KANA;
+			else if (i + 2 < n && in[i + 1] == '$' &&
+				 (in[i + 2] == 'B' || in[i + 2] == '@'))
+				set = X0208;
+			else if (i + 3 < n && in[i + 1] == '$' && in[i + 2] == '(' &&
+				 (in[i + 3] == 'D' || in[i + 3] == 'Q' || in[i + 3] == 'O')) {
+				set = in[i + 3] == 'D' ? X0212 : X0208;
+				i++;
+			} else
+				return -1;
+			i += 3;
+			continue;
+		}
+		if (c == 0x0e || c == 0x0f) { /* SO/SI kana shifts of some old mailers */
+			set = c == 0x0e ? KANA : ASCII;
+			i++;
+			continue;
+		}
+		if (c < 0x21 || c >= 0x7f || set == ASCII) {
+			/* controls pass in any set (mailers that forget ESC ( B before a line end);
+			 * 8-bit bytes are not ISO-2022-JP: 0xff makes eucJP-ms emit U+FFFD */
+			out[o++] = c >= 0x80 ? 0xff : c;
+			i++;
+			continue;
+		}
+		if (set == KANA) {
+			out[o++] = 0x8e;
+			out[o++] = (unsigned char)(c | 0x80);
+			i++;
+			continue;
+		}
+		if (i + 1 >= n || in[i + 1] < 0x21 || in[i + 1] >= 0x7f) {
+			out[o++] = 0xff;
+			i++;
+			continue;
+		}
+		if (set == X0212)
+			out[o++] = 0x8f;
+		out[o++] = (unsigned char)(c | 0x80);
+		out[o++] = (unsigned char)(in[i + 1] | 0x80);
+		i += 2;
+	}
+	return (long)o;
+}
+
+/* Append in[0..n) labelled with charset cs (NULL: unlabelled) to b as UTF-8. */
+static void convert_into(const char *cs, const char *in, size_t n, struct buf *b);
+
+static void convert_jis(const char *in, size_t n, struct buf *b)
+{
+	size_t cap;
+	unsigned char *euc = ckd_size_mul(n, 2, &cap) && cap ? malloc(cap) : NULL;
+	if (!euc) {
+		if (n)
+			b->nomem = true;
+		return;
+	}
+	long m = jis_to_euc((const unsigned char *)in, n, euc);
+	if (m >= 0)
+		(void)iconv_into("EUC-JP-MS", (const char *)euc, (size_t)m, b, false);
+	else if (iconv_into("ISO-2022-JP-2", in, n, b, false) < 0)
+		buf_put_utf8(b, in, n);
+	free(euc);
+}
+
+/* Unlabelled or mislabelled 8-bit text: UTF-8 if it is valid, ISO-2022-JP if it has its escape,
+ * then whichever of eucJP-ms and CP932 decodes it without error (EUC first: EUC-JP text often
+ * also decodes as Shift_JIS, rarely the other way round), else UTF-8 with U+FFFD. */
+static void convert_guess(const char *in, size_t n, struct buf *b)
+{
+	if (utf8_valid(in, n)) {
+		buf_put_utf8(b, in, n);
+		return;
+	}
+	if (memmem(in, n, "\x1b$B", 3) || memmem(in, n, "\x1b$@", 3)) {
+		convert_jis(in, n, b);
+		return;
+	}
+	static const char *const tries[] = {"EUC-JP-MS", "CP932"};
+	for (size_t t = 0; t < 2; t++) {
+		struct buf probe = {.max = b->max - b->len};
+		long bad = iconv_into(tries[t], in, n, &probe, true);
+		if (bad == 0 && !probe.nomem) {
+			buf_put(b, probe.p, probe.len);
+			b->cut |= probe.cut;
+			free(probe.p);
+			return;
+		}
+		free(probe.p);
+	}
+	buf_put_utf8(b, in, n);
+}
+
+static void convert_into(const char *cs, const char *in, size_t n, struct buf *b)
+{
+	if (!cs || !*cs || name_is(cs, utf8_names)) {
+		convert_guess(in, n, b);
+		return;
+	}
+	if (name_is(cs, jis_names)) {
+		convert_jis(in, n, b);
+		return;
+	}
+	const char *from = cs;
+	if (name_is(cs, sjis_names))
+		from = "CP932";
+	else if (name_is(cs, eucjp_names))
+		from = "EUC-JP-MS";
+	if (iconv_into(from, in, n, b, false) < 0)
+		convert_guess(in, n, b); /* a charset iconv does not know */
+}
+
+/* ---- headers: RFC 2047 encoded words, raw 8-bit text ---- */
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+/* Decode an encoded word's payload (B or Q) and append the bytes to raw. */
+static void word_decode(char enc, const char *s, size_t n, struct buf *raw)
+{
+	if (enc == 'B' || enc == 'b') {
+		unsigned acc = 0;
+		int bits = 0;
+		for (size_t i = 0; i < n; i++) {
+			int v = b64_value((unsigned char)s[i]);
+			if (v < 0)
+				continue; /* padding and stray bytes */
+			acc = (acc << 6) | (unsigned)v;
+			bits += 6;
+			if (bits >= 8) {
+				bits -= 8;
+				char c = (char)((acc >> bits) & 0xff);
+				buf_put(raw, &c, 1);
+			}
+		}
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c == '_') {
+			c = ' ';
+		} else if (c == '=' && i + 2 < n && g_ascii_isxdigit(s[i + 1]) &&
+			   g_ascii_isxdigit(s[i + 2])) {
+			c = (char)(g_ascii_xdigit_value(s[i + 1]) * 16 +
+				   g_ascii_xdigit_value(s[i + 2]));
+			i += 2;
+		}
+		buf_put(raw, &c, 1);
+	}
+}
+
+/* Parse an encoded word "=?charset?E?payload?=" at s[0..n); on success fill the views and
+ * return its length, else 0. The charset may carry an RFC 2231 language ("*ja"). */
+static size_t word_parse(const char *s, size_t n, const char **cs, size_t *csn, char *enc,
+			 const char **pl, size_t *pln)
+{
+	if (n < 8 || s[0] != '=' || s[1] != '?')
+		return 0;
+	size_t i = 2;
+	while (i < n && i < 2 + 40 && (g_ascii_isalnum(s[i]) || strchr("-_:.*", s[i])))
+		i++;
+	if (i == 2 || i + 2 >= n || s[i] != '?' || !strchr("BbQq", s[i + 1]) || s[i + 2] != '?')
+		return 0;
+	*cs = s + 2;
+	*csn = i - 2;
+	const char *star = memchr(*cs, '*', *csn);
+	if (star)
+		*csn = (size_t)(star - *cs);
+	*enc = s[i + 1];
+	size_t j = i + 3;
+	while (j + 1 < n && !(s[j] == '?' && s[j + 1] == '=') && s[j] != ' ' && s[j] != '\t')
+		j++;
+	if (j + 1 >= n || s[j] != '?' || s[j + 1] != '=')
+		return 0;
+	*pl = s + i + 3;
+	*pln = j - (i + 3);
+	return j + 2;
+}
+
+static bool is_space_byte(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+/* Text between encoded words: unfolded (line breaks dropped), then as an unlabelled body. */
+static void header_literal(const char *s, size_t n, struct buf *out)
+{
+	if (n == 0)
+		return;
+	if (!memchr(s, '\n', n) && !memchr(s, '\r', n)) {
+		convert_guess(s, n, out);
+		return;
+	}
+	char *t = malloc(n);
+	if (!t) {
+		out->nomem = true;
+		return;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			t[m++] = s[i];
+	convert_guess(t, m, out);
+	free(t);
+}
+
+struct hdec {
+	struct buf *out;
+	struct buf raw; /* bytes of consecutive encoded words of one charset */
+	char cs[48];
+};
+
+static void hdec_flush(struct hdec *h)
+{
+	if (h->raw.len)
+		convert_into(h->cs, h->raw.p, h->raw.len, h->out);
+	h->raw.len = 0;
+	h->out->nomem |= h->raw.nomem;
+}
+
+/* Decode a header value s[0..n) (folded or not) to UTF-8 in out: encoded words in any position
+ * (mailers put them inside quoted strings too), the white space between two of them dropped,
+ * adjacent words of one charset joined before conversion (a character may span two words),
+ * other 8-bit text guessed like an unlabelled body. Leading and trailing white space goes. */
+static void header_decode(const char *s, size_t n, struct buf *out)
+{
+	struct hdec h = {.out = out, .raw = {.max = n + 1}};
+	while (n > 0 && is_space_byte(s[0])) {
+		s++;
+		n--;
+	}
+	while (n > 0 && is_space_byte(s[n - 1]))
+		n--;
+	size_t lit = 0, i = 0;
+	bool after_word = false;
+	while (i < n && !out->cut && !out->nomem) {
+		const char *cs, *pl;
+		size_t csn, pln;
+		char enc;
+		size_t k = s[i] == '=' ? word_parse(s + i, n - i, &cs, &csn, &enc, &pl, &pln) : 0;
+		if (k == 0) {
+			i++;
+			continue;
+		}
+		bool gap_blank = true;
+		for (size_t j = lit; j < i; j++)
+			gap_blank &= is_space_byte(s[j]);
+		if (!(after_word && gap_blank)) {
+			hdec_flush(&h);
+			header_literal(s + lit, i - lit, out);
+		}
+		if (csn >= sizeof(h.cs))
+			csn = sizeof(h.cs) - 1;
+		if (h.raw.len && (strlen(h.cs) != csn || g_ascii_strncasecmp(h.cs, cs, csn) != 0))
+			hdec_flush(&h);
+		memcpy(h.cs, cs, csn);
+		h.cs[csn] = '\0';
+		word_decode(enc, pl, pln, &h.raw);
+		i += k;
+		lit = i;
+		after_word = true;
+	}
+	hdec_flush(&h);
+	header_literal(s + lit, n - lit, out);
+	free(h.raw.p);
+}
+
+/* The decoded value of the first header field called name in obj: a UTF-8 string of at most
+ * max bytes (*cut set when shortened), "" when there is none; NULL when out of memory. */
+static char *header_text(GMimeObject *obj, const char *name, size_t max, bool *cut)
+{
+	GMimeHeaderList *hl = g_mime_object_get_header_list(obj);
+	GMimeHeader *h = hl ? g_mime_header_list_get_header(hl, name) : NULL;
+	const char *v = h ? g_mime_header_get_raw_value(h) : NULL;
+	struct buf b = {.max = max};
+	if (v)
+		header_decode(v, strlen(v), &b);
+	if (b.nomem) {
+		free(b.p);
+		return NULL;
+	}
+	*cut |= b.cut;
+	return b.p ? b.p : calloc(1, 1);
+}
+
+/* ---- HTML to readable text, for messages whose only body is HTML ---- */
+
+static bool tag_is(const char *t, size_t tn, const char *name)
+{
+	size_t k = strlen(name);
+	return tn >= k && g_ascii_strncasecmp(t, name, k) == 0 &&
+	       (tn == k || t[k] == ' ' || t[k] == '>' || t[k] == '/' || t[k] == '\t' ||
+		t[k] == '\r' || t[k] == '\n');
+}
+
+static void put_codepoint(struct buf *b, unsigned long cp)
+{
+	char u[4];
+	size_t k;
+	if (cp == 0 || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+		buf_put(b, FFFD, sizeof(FFFD));
+		return;
+	}
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		k = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		k = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		k = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		k = 4;
+	}
+	buf_put(b, u, k);
+}
+
+/* Entity at s[0..n) (s[0] == '&'): append its text, return the bytes consumed (0: not one). */
+static size_t html_entity(const char *s, size_t n, struct buf *b)
+{
+	static const struct {
+		const char *name;
+		const char *text;
+	} named[] = {{"amp;", "&"},	    {"lt;", "<"},	  {"gt;", ">"},
+		     {"quot;", "\""},	    {"apos;", "'"},	  {"nbsp;", " "},
+		     {"copy;", "\xc2\xa9"}, {"reg;", "\xc2\xae"}, {"yen;", "\xc2\xa5"}};
+	for (size_t i = 0; i < sizeof(named) / sizeof(named[0]); i++) {
+		size_t k = strlen(named[i].name);
+		if (n > k && memcmp(s + 1, named[i].name, k) == 0) {
+			buf_puts(b, named[i].text);
+			return k + 1;
+		}
+	}
+	if (n < 4 || s[1] != '#')
+		return 0;
+	bool hex = s[2] == 'x' || s[2] == 'X';
+	size_t i = hex ? 3 : 2, start = i;
+	unsigned long cp = 0;
+	while (i < n && i - start < 8 && g_ascii_isxdigit(s[i]) && (hex || g_ascii_isdigit(s[i]))) {
+		cp = cp * (hex ? 16u : 10u) +
+		     (unsigned long)(hex ? g_ascii_xdigit_value(s[i]) : g_ascii_digit_value(s[i]));
+		i++;
+	}
+	if (i == start || i >= n || s[i] != ';')
+		return 0;
+	put_codepoint(b, cp);
+	return i + 1;
+}
+
+/* HTML text: runs of white space become one space, no space at a line start. */
+static void html_put(struct buf *b, const char *s, size_t n)
+{
+	size_t run = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!is_space_byte(s[i]))
+			continue;
+		buf_put(b, s + run, i - run);
+		run = i + 1;
+		if (b->len > 0 && b->p[b->len - 1] != ' ' && b->p[b->len - 1] != '\n')
+			buf_put(b, " ", 1);
+	}
+	buf_put(b, s + run, n - run);
+}
+
+/* A line break, at most one empty line in a row, no trailing space before it. */
+static void html_nl(struct buf *b)
+{
+	if (b->len > 0 && b->p[b->len - 1] == ' ')
+		b->p[--b->len] = '\0';
+	if (b->len == 0 || (b->len >= 2 && b->p[b->len - 1] == '\n' && b->p[b->len - 2] == '\n'))
+		return;
+	buf_put(b, "\n", 1);
+}
+
+/* Tags removed, script and style dropped, block ends as line breaks, the common entities
+ * decoded. Input is already UTF-8. */
+static void html_to_text(const char *s, size_t n, struct buf *b)
+{
+	size_t i = 0, run = 0;
+	while (i < n && !b->cut && !b->nomem) {
+		if (s[i] == '&') {
+			html_put(b, s + run, i - run);
+			size_t k = html_entity(s + i, n - i, b);
+			if (k == 0) {
+				buf_put(b, "&", 1);
+				k = 1;
+			}
+			i += k;
+			run = i;
+			continue;
+		}
+		if (s[i] != '<') {
+			i++;
+			continue;
+		}
+		html_put(b, s + run, i - run);
+		const char *t = s + i + 1;
+		size_t tn = n - i - 1;
+		const char *end = memchr(t, '>', tn);
+		size_t skip = end ? (size_t)(end - t) + 2 : n - i;
+		bool script = tag_is(t, tn, "script");
+		if (script || tag_is(t, tn, "style")) {
+			const char *close = script ? "</script" : "</style";
+			size_t cl = strlen(close), j = i + 1;
+			while (j + cl <= n && g_ascii_strncasecmp(s + j, close, cl) != 0)
+				j++;
+			const char *ce = j + cl <= n ? memchr(s + j, '>', n - j) : NULL;
+			skip = ce ? (size_t)(ce - (s + i)) + 1 : n - i;
+		} else if (tag_is(t, tn, "br") || tag_is(t, tn, "/p") || tag_is(t, tn, "/div") ||
+			   tag_is(t, tn, "/tr") || tag_is(t, tn, "/li") || tag_is(t, tn, "/h1") ||
+			   tag_is(t, tn, "/h2") || tag_is(t, tn, "/h3") || tag_is(t, tn, "p") ||
+			   tag_is(t, tn, "div") || tag_is(t, tn, "/table") ||
+			   tag_is(t, tn, "/title")) {
+			html_nl(b);
+		} else if (tag_is(t, tn, "/td") || tag_is(t, tn, "/th")) {
+			buf_put(b, " ", 1);
+		}
+		i += skip;
+		run = i;
+	}
+	if (run < n && i <= n)
+		html_put(b, s + run, n - run);
+	html_nl(b);
+}
+
+/* ---- the walk ---- */
+
+struct walk {
+	const struct mail_limits *lim;
+	struct mail_msg *msg;
+	size_t cap_parts;
+	struct buf text, html;
+	bool truncated;
+	bool nomem;
+};
+
+static struct mail_part *part_new(struct walk *w)
+{
+	if (w->msg->nparts >= w->lim->max_parts) {
+		w->truncated = true;
+		return NULL;
+	}
+	if (w->msg->nparts == w->cap_parts) {
+		size_t nc = w->cap_parts ? w->cap_parts * 2 : 8, bytes;
+		if (nc > w->lim->max_parts)
+			nc = w->lim->max_parts;
+		if (!ckd_size_mul(nc, sizeof(struct mail_part), &bytes)) {
+			w->nomem = true;
+			return NULL;
+		}
+		struct mail_part *np = realloc(w->msg->parts, bytes);
+		if (!np) {
+			w->nomem = true;
+			return NULL;
+		}
+		w->msg->parts = np;
+		w->cap_parts = nc;
+	}
+	struct mail_part *p = &w->msg->parts[w->msg->nparts++];
+	memset(p, 0, sizeof(*p));
+	return p;
+}
+
+/* Separate what follows from what the buffer already holds by a blank line. */
+static void buf_break(struct buf *b)
+{
+	if (b->len == 0)
+		return;
+	if (b->p[b->len - 1] != '\n')
+		buf_put(b, "\n", 1);
+	buf_put(b, "\n", 1);
+}
+
+static char *content_type_of(GMimeObject *obj)
+{
+	GMimeContentType *ct = g_mime_object_get_content_type(obj);
+	const char *t = ct ? g_mime_content_type_get_media_type(ct) : NULL;
+	const char *s = ct ? g_mime_content_type_get_media_subtype(ct) : NULL;
+	char *r = g_ascii_strdown(t && *t ? t : "text", -1);
+	char *rs = g_ascii_strdown(s && *s ? s : "plain", -1);
+	char *out = NULL;
+	if (r && rs) {
+		size_t a = strlen(r), c = strlen(rs);
+		out = malloc(a + c + 2);
+		if (out) {
+			memcpy(out, r, a);
+			out[a] = '/';
+			memcpy(out + a + 1, rs, c + 1);
+		}
+	}
+	g_free(r);
+	g_free(rs);
+	return out;
+}
+
+/* CR LF line ends as LF, in place; returns the new length. */
+static size_t crlf_to_lf(char *s, size_t n)
+{
+	if (!s || !memchr(s, '\r', n))
+		return n;
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!(s[i] == '\r' && i + 1 < n && s[i + 1] == '\n'))
+			s[o++] = s[i];
+	s[o] = '\0';
+	return o;
+}
+
+/* flags for leaf parts */
+#define LEAF_BODY_TEXT 1u /* a text/plain part that belongs in the readable text */
+#define LEAF_HTML_TEXT 2u /* an HTML part whose text goes in the readable text (no plain twin) */
+
+static void walk_leaf(struct walk *w, GMimePart *part, int depth, unsigned flags)
+{
+	GMimeObject *obj = GMIME_OBJECT(part);
+	struct mail_part *p = part_new(w);
+	if (!p)
+		return;
+	p->depth = depth;
+	p->type = content_type_of(obj);
+	if (!p->type) {
+		w->nomem = true;
+		return;
+	}
+	const char *fn = g_mime_part_get_filename(part);
+	if (fn && *fn) {
+		p->filename = dup_utf8(fn, w->lim->max_header_bytes, &w->truncated);
+		if (!p->filename) {
+			w->nomem = true;
+			return;
+		}
+	}
+	bool is_text = strncmp(p->type, "text/", 5) == 0;
+	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(obj);
+	p->html = strcmp(p->type, "text/html") == 0;
+	p->attachment =
+	    !is_text || p->filename || (cd && g_mime_content_disposition_is_attachment(cd));
+
+	GMimeDataWrapper *dw = g_mime_part_get_content(part);
+	if (!dw)
+		return;
+	GMimeStream *mem = g_mime_stream_mem_new();
+	if (!mem) {
+		w->nomem = true;
+		return;
+	}
+	(void)g_mime_data_wrapper_write_to_stream(dw, mem); /* decodes base64 / QP */
+	GByteArray *ba = g_mime_stream_mem_get_byte_array(GMIME_STREAM_MEM(mem));
+	p->size = ba ? ba->len : 0;
+	if (is_text && ba) {
+		struct buf t = {.max = w->lim->max_text_bytes};
+		const char *cs = g_mime_object_get_content_type_parameter(obj, "charset");
+		convert_into(cs, (const char *)ba->data, ba->len, &t);
+		if (t.nomem) {
+			free(t.p);
+			g_object_unref(mem);
+			w->nomem = true;
+			return;
+		}
+		w->truncated |= t.cut;
+		t.len = crlf_to_lf(t.p, t.len);
+		p->text = t.p ? t.p : calloc(1, 1);
+		p->text_len = t.len;
+		if (!p->text)
+			w->nomem = true;
+	}
+	g_object_unref(mem);
+	if (!p->text)
+		return;
+
+	if (p->html) {
+		buf_break(&w->html);
+		buf_put(&w->html, p->text, p->text_len);
+		if ((flags & LEAF_HTML_TEXT) && !p->attachment) {
+			buf_break(&w->text);
+			html_to_text(p->text, p->text_len, &w->text);
+		}
+	} else if (!p->attachment && (flags & LEAF_BODY_TEXT)) {
+		buf_break(&w->text);
+		buf_put(&w->text, p->text, p->text_len);
+	} else if (p->attachment) {
+		/* a text attachment: its text is read for indicators like the body's */
+		buf_break(&w->text);
+		buf_puts(&w->text, "-------- attachment: ");
+		buf_puts(&w->text, p->filename ? p->filename : "(no name)");
+		buf_puts(&w->text, " (");
+		buf_puts(&w->text, p->type);
+		buf_puts(&w->text, ") --------\n");
+		buf_put(&w->text, p->text, p->text_len);
+	}
+}
+
+static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, unsigned flags);
+
+static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth, int nest)
+{
+	GMimeObject *obj = GMIME_OBJECT(mp);
+	struct mail_part *p = part_new(w);
+	if (!p)
+		return;
+	p->depth = depth;
+	p->type = content_type_of(obj);
+	p->attachment = true;
+	if (!p->type) {
+		w->nomem = true;
+		return;
+	}
+	const char *fn = g_mime_object_get_content_disposition_parameter(obj, "filename");
+	if (!fn)
+		fn = g_mime_object_get_content_type_parameter(obj, "name");
+	if (fn && *fn) {
+		p->filename = dup_utf8(fn, w->lim->max_header_bytes, &w->truncated);
+		if (!p->filename) {
+			w->nomem = true;
+			return;
+		}
+	}
+	GMimeMessage *m = g_mime_message_part_get_message(mp);
+	if (!m)
+		return;
+	GMimeStream *null = g_mime_stream_null_new();
+	if (null) {
+		ssize_t k = g_mime_object_write_to_stream(GMIME_OBJECT(m), NULL, null);
+		p->size = k > 0 ? (size_t)k : 0;
+		g_object_unref(null);
+	}
+	if (depth + 1 > w->lim->max_depth) {
+		w->truncated = true;
+		return;
+	}
+	buf_break(&w->text);
+	buf_puts(&w->text, "-------- forwarded message --------\n");
+	static const char *const shown[] = {"From", "To", "Cc", "Date", "Subject"};
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		char *v =
+		    header_text(GMIME_OBJECT(m), shown[i], w->lim->max_header_bytes, &w->truncated);
+		if (!v) {
+			w->nomem = true;
+			return;
+		}
+		if (*v) {
+			buf_puts(&w->text, shown[i]);
+			buf_puts(&w->text, ": ");
+			buf_puts(&w->text, v);
+			buf_put(&w->text, "\n", 1);
+		}
+		free(v);
+	}
+	GMimeObject *body = g_mime_message_get_mime_part(m);
+	if (body)
+		walk_object(w, body, depth + 1, nest + 1, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+}
+
+static bool is_plain_body(GMimeObject *o)
+{
+	if (!GMIME_IS_PART(o))
+		return false;
+	GMimeContentType *ct = g_mime_object_get_content_type(o);
+	GMimeContentDisposition *cd = g_mime_object_get_content_disposition(o);
+	return ct && g_mime_content_type_is_type(ct, "text", "plain") &&
+	       !(cd && g_mime_content_disposition_is_attachment(cd));
+}
+
+static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, unsigned flags)
+{
+	if (w->nomem)
+		return;
+	if (nest > MAIL_MAX_NEST) {
+		w->truncated = true;
+		return;
+	}
+	if (GMIME_IS_MULTIPART(obj)) {
+		GMimeMultipart *mp = GMIME_MULTIPART(obj);
+		int n = g_mime_multipart_get_count(mp);
+		GMimeContentType *ct = g_mime_object_get_content_type(obj);
+		bool alt = ct && g_mime_content_type_is_type(ct, "multipart", "alternative");
+		int plain = -1;
+		if (alt)
+			for (int i = 0; i < n && plain < 0; i++)
+				if (is_plain_body(g_mime_multipart_get_part(mp, i)))
+					plain = i;
+		for (int i = 0; i < n && !w->nomem; i++) {
+			unsigned f = flags;
+			if (alt && plain >= 0)
+				f = i == plain ? (flags | LEAF_BODY_TEXT) & ~LEAF_HTML_TEXT
+					       : flags & ~(LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+			walk_object(w, g_mime_multipart_get_part(mp, i), depth, nest + 1, f);
+		}
+	} else if (GMIME_IS_MESSAGE_PART(obj)) {
+		walk_message(w, GMIME_MESSAGE_PART(obj), depth, nest);
+	} else if (GMIME_IS_PART(obj)) {
+		walk_leaf(w, GMIME_PART(obj), depth, flags);
+	}
+}
+
+/* ---- the top level ---- */
+
+static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+static GMimeParserOptions *parser_options;
+
+static void init_gmime(void)
+{
+	g_mime_init();
+	parser_options = g_mime_parser_options_new();
+	if (!parser_options)
+		return;
+	/* raw 8-bit headers: UTF-8 first (strict, so rarely a false match), then the Japanese
+	 * charsets, EUC before Shift_JIS as in convert_guess() */
+	static const char *fallback[] = {"UTF-8", "ISO-2022-JP", "EUC-JP", "CP932", NULL};
+	g_mime_parser_options_set_fallback_charsets(parser_options, fallback);
+	g_mime_parser_options_set_rfc2047_compliance_mode(parser_options,
+							  GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_address_compliance_mode(parser_options,
+							  GMIME_RFC_COMPLIANCE_LOOSE);
+	g_mime_parser_options_set_parameter_compliance_mode(parser_options,
+							    GMIME_RFC_COMPLIANCE_LOOSE);
+}
+
+int mail_init(void)
+{
+	if (pthread_once(&init_once, init_gmime) != 0)
+		return MAIL_E_NOMEM;
+	return parser_options ? 0 : MAIL_E_NOMEM;
+}
+
+static void set_err(char *err, size_t errlen, const char *msg)
+{
+	if (!err || !errlen)
+		return;
+	size_t n = strlen(msg);
+	if (n >= errlen)
+		n = errlen - 1;
+	memcpy(err, msg, n);
+	err[n] = '\0';
+}
+
+/* The offset of the first header line: past an mbox "From " line. */
+static size_t skip_envelope(const char *raw, size_t len)
+{
+	if (len >= 5 && memcmp(raw, "From ", 5) == 0) {
+		const char *nl = memchr(raw, '\n', len);
+		return nl ? (size_t)(nl - raw) + 1 : len;
+	}
+	return 0;
+}
+
+/* Does raw[0..len) start with a header field, "name:" with name of printable ASCII? */
+static bool starts_with_field(const char *raw, size_t len)
+{
+	size_t i = 0;
+	while (i < len && (unsigned char)raw[i] > 32 && (unsigned char)raw[i] < 127 &&
+	       raw[i] != ':')
+		i++;
+	if (i == 0)
+		return false;
+	while (i < len && (raw[i] == ' ' || raw[i] == '\t'))
+		i++;
+	return i < len && raw[i] == ':';
+}
+
+/* The length of the header block at raw[0..len), up to and including its empty line. */
+static size_t header_block_len(const char *raw, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (raw[i] != '\n')
+			continue;
+		if (i + 1 < len && raw[i + 1] == '\n')
+			return i + 2;
+		if (i + 2 < len && raw[i + 1] == '\r' && raw[i + 2] == '\n')
+			return i + 3;
+	}
+	return len;
+}
+
+/* Where to cut a header block of hlen bytes so that it keeps at most max bytes of whole
+ * fields: the start of the last field that begins at or before max. */
+static size_t header_cut(const char *raw, size_t hlen, size_t max)
+{
+	size_t cut = 0;
+	for (size_t i = 0; i < hlen && i <= max; i++)
+		if (raw[i] == '\n' && i + 1 < hlen && i + 1 <= max && raw[i + 1] != ' ' &&
+		    raw[i + 1] != '\t')
+			cut = i + 1;
+	return cut;
+}
+
+/* The first mailbox of a decoded From value: its display name (else its address) and address. */
+static int from_split(const char *from, size_t max, char **ret_name, char **ret_addr, bool *cut)
+{
+	const char *name = NULL, *addr = NULL;
+	InternetAddressList *l = internet_address_list_parse(parser_options, from);
+	if (l && internet_address_list_length(l) > 0) {
+		InternetAddress *a = internet_address_list_get_address(l, 0);
+		name = internet_address_get_name(a);
+		if (INTERNET_ADDRESS_IS_MAILBOX(a))
+			addr = internet_address_mailbox_get_addr(INTERNET_ADDRESS_MAILBOX(a));
+	}
+	*ret_name = dup_utf8(name && *name ? name : addr ? addr : from, max, cut);
+	*ret_addr = dup_utf8(addr, max, cut);
+	if (l)
+		g_object_unref(l);
+	return *ret_name && *ret_addr ? 0 : MAIL_E_NOMEM;
+}
+
+static int headers_into(struct walk *w, GMimeMessage *m)
+{
+	struct mail_msg *msg = w->msg;
+	GMimeObject *o = GMIME_OBJECT(m);
+	size_t max = w->lim->max_header_bytes;
+	bool cut = false;
+	char *from = header_text(o, "From", max, &cut);
+	if (!from)
+		return MAIL_E_NOMEM;
+	int rc = from_split(from, max, &msg->from, &msg->from_addr, &cut);
+	free(from);
+	if (rc != 0)
+		return rc;
+	msg->to = header_text(o, "To", max, &cut);
+	msg->subject = header_text(o, "Subject", max, &cut);
+	msg->message_id = dup_utf8(g_mime_message_get_message_id(m), max, &cut);
+	msg->date_hdr = header_text(o, "Date", max, &cut);
+	GDateTime *d = g_mime_message_get_date(m);
+	msg->date = d ? (int64_t)g_date_time_to_unix(d) : 0;
+	w->truncated |= cut;
+	if (!msg->to || !msg->subject || !msg->message_id || !msg->date_hdr)
+		return MAIL_E_NOMEM;
+	return 0;
+}
+
+int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struct mail_msg *out,
+	       char *err, size_t errlen)
+{
+	if (!out || (!raw && len)) {
+		set_err(err, errlen, "invalid argument");
+		return MAIL_E_INVAL;
+	}
+	memset(out, 0, sizeof(*out));
+	if (!lim)
+		lim = &mail_limits_default;
+	if (lim->max_size == 0 || lim->max_parts == 0 || lim->max_depth < 0 ||
+	    lim->max_header_bytes == 0 || lim->max_text_bytes == 0) {
+		set_err(err, errlen, "invalid limits");
+		return MAIL_E_INVAL;
+	}
+	size_t ws = 0;
+	while (ws < len && is_space_byte(raw[ws]))
+		ws++;
+	if (ws == len) {
+		set_err(err, errlen, "empty message");
+		return MAIL_E_EMPTY;
+	}
+	if (len > lim->max_size) {
+		set_err(err, errlen, "message larger than the size limit");
+		return MAIL_E_TOOBIG;
+	}
+	size_t at = skip_envelope(raw, len);
+	if (!starts_with_field(raw + at, len - at)) {
+		set_err(err, errlen, "not a mail message: no header field at the start");
+		return MAIL_E_NOTMAIL;
+	}
+	if (mail_init() != 0) {
+		set_err(err, errlen, "cannot initialise the MIME library");
+		return MAIL_E_NOMEM;
+	}
+
+	int rc = 0;
+	struct walk w = {.lim = lim, .msg = out};
+	w.text.max = w.html.max = lim->max_text_bytes;
+	GMimeStream *stream = NULL;
+	GMimeParser *parser = NULL;
+	GMimeMessage *m = NULL;
+
+	/* a header block over the limit keeps its first whole fields */
+	const char *body = raw + at;
+	size_t blen = len - at;
+	size_t hlen = header_block_len(body, blen);
+	if (hlen > lim->max_header_bytes) {
+		size_t cut = header_cut(body, hlen, lim->max_header_bytes);
+		stream = g_mime_stream_mem_new();
+		if (stream) {
+			(void)g_mime_stream_write(stream, body, cut);
+			(void)g_mime_stream_write(stream, "\n", 1);
+			(void)g_mime_stream_write(stream, body + hlen, blen - hlen);
+			(void)g_mime_stream_reset(stream);
+		}
+		w.truncated = true;
+	} else {
+		stream = g_mime_stream_mem_new_with_buffer(body, blen);
+	}
+	if (!stream) {
+		rc = MAIL_E_NOMEM;
+		goto out;
+	}
+	parser = g_mime_parser_new_with_stream(stream);
+	if (!parser) {
+		rc = MAIL_E_NOMEM;
+		goto out;
+	}
+	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
+	m = g_mime_parser_construct_message(parser, parser_options);
+	if (!m) {
+		set_err(err, errlen, "the MIME parser could not read the message");
+		rc = MAIL_E_PARSE;
+		goto out;
+	}
+	rc = headers_into(&w, m);
+	if (rc != 0)
+		goto out;
+	GMimeObject *top = g_mime_message_get_mime_part(m);
+	if (top)
+		walk_object(&w, top, 0, 0, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+	if (w.nomem || w.text.nomem || w.html.nomem) {
+		rc = MAIL_E_NOMEM;
+		goto out;
+	}
+	out->text = w.text.p ? w.text.p : calloc(1, 1);
+	out->text_len = w.text.len;
+	w.text.p = NULL;
+	out->html = w.html.p ? w.html.p : calloc(1, 1);
+	out->html_len = w.html.len;
+	w.html.p = NULL;
+	out->truncated = w.truncated || w.text.cut || w.html.cut;
+	if (!out->text || !out->html)
+		rc = MAIL_E_NOMEM;
+out:
+	if (rc == MAIL_E_NOMEM)
+		set_err(err, errlen, "out of memory");
+	free(w.text.p);
+	free(w.html.p);
+	if (m)
+		g_object_unref(m);
+	if (parser)
+		g_object_unref(parser);
+	if (stream)
+		g_object_unref(stream);
+	if (rc != 0)
+		mail_msg_free(out);
+	return rc;
+}
+
+void mail_msg_free(struct mail_msg *m)
+{
+	if (!m)
+		return;
+	free(m->from);
+	free(m->from_addr);
+	free(m->to);
+	free(m->subject);
+	free(m->message_id);
+	free(m->date_hdr);
+	free(m->text);
+	free(m->html);
+	for (size_t i = 0; i < m->nparts; i++) {
+		free(m->parts[i].type);
+		free(m->parts[i].filename);
+		free(m->parts[i].text);
+	}
+	free(m->parts);
+	memset(m, 0, sizeof(*m));
+}
+
+const char *mail_strerror(int code, enum i18n_lang lang)
+{
+	bool ja = lang == I18N_JA;
+	switch (code) {
+	case 0:
+		return "";
+	case MAIL_E_EMPTY:
+		return ja ? "メールが空です" : "the message is empty";
+	case MAIL_E_TOOBIG:
+		return ja ? "メールが大きすぎます" : "the message is too large";
+	case MAIL_E_NOTMAIL:
+		return ja ? "メール形式ではありません（ヘッダーがありません）"
+			  : "not an e-mail message (no header)";
+	case MAIL_E_NOMEM:
+		return ja ? "メモリが不足しています" : "out of memory";
+	case MAIL_E_PARSE:
+		return ja ? "メールを解析できませんでした" : "the message could not be parsed";
+	case MAIL_E_INVAL:
+		return ja ? "引数が不正です" : "invalid argument";
+	default:
+		return ja ? "不明なエラーです" : "unknown error";
+	}
+}
+
+const char *mail_error_name(int code)
+{
+	switch (code) {
+	case MAIL_E_EMPTY:
+		return "empty";
+	case MAIL_E_TOOBIG:
+		return "too_big";
+	case MAIL_E_NOTMAIL:
+		return "not_mail";
+	case MAIL_E_NOMEM:
+		return "no_memory";
+	case MAIL_E_PARSE:
+		return "parse";
+	case MAIL_E_INVAL:
+		return "invalid";
+	default:
+		return "unknown";
+	}
+}
