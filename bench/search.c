@@ -92,21 +92,44 @@ static void load_sites(const char *dir)
 	}
 }
 
-static const char *const ja_tpl[] = {
-    "%sを装ったフィッシングメールが届きました。本文のリンク先は %s です。確認をお願いします。"
-    "受付 %zu",
-    "いつもお世話になっております。%sのアカウントが停止されたというSMSを受信しました。"
-    "URL: %s 個人情報を入力させる偽サイトと思われます。(%zu)",
-    "%sのログイン画面に似せたサイト %s を発見しました。パスワードを入力しないよう注意喚起"
-    "をお願いします。報告番号 %zu",
-};
-static const char *const en_tpl[] = {
-    "Hello, we received a phishing e-mail impersonating %s. The link points to %s and asks "
-    "for the password. Ref %zu",
-    "Dear CSIRT, please take down the fraudulent %s login page at %s - several customers "
-    "entered their card numbers. Ticket %zu",
-    "FYI: SMS phishing campaign using the %s brand, landing page %s (seen today, ref %zu).",
-};
+/* One of six report texts (three Japanese, three English) about a brand's phishing site. */
+static int fill(char *out, size_t cap, unsigned which, const char *brand, const char *url,
+		size_t ref)
+{
+	switch (which) {
+	case 0:
+		return snprintf(out, cap,
+				"%sを装ったフィッシングメールが届きました。本文のリンク先は %s "
+				"です。確認をお願いします。受付 %zu",
+				brand, url, ref);
+	case 1:
+		return snprintf(out, cap,
+				"いつもお世話になっております。%sのアカウントが停止されたというSMS"
+				"を受信しました。URL: %s 個人情報を入力させる偽サイトと思われます。"
+				"(%zu)",
+				brand, url, ref);
+	case 2:
+		return snprintf(out, cap,
+				"%sのログイン画面に似せたサイト %s を発見しました。パスワードを入力"
+				"しないよう注意喚起をお願いします。報告番号 %zu",
+				brand, url, ref);
+	case 3:
+		return snprintf(out, cap,
+				"Hello, we received a phishing e-mail impersonating %s. The link "
+				"points to %s and asks for the password. Ref %zu",
+				brand, url, ref);
+	case 4:
+		return snprintf(out, cap,
+				"Dear CSIRT, please take down the fraudulent %s login page at %s - "
+				"several customers entered their card numbers. Ticket %zu",
+				brand, url, ref);
+	default:
+		return snprintf(out, cap,
+				"FYI: SMS phishing campaign using the %s brand, landing page %s "
+				"(seen today, ref %zu).",
+				brand, url, ref);
+	}
+}
 
 static void build(const char *path, size_t n)
 {
@@ -144,11 +167,16 @@ static void build(const char *path, size_t n)
 			size_t i = (size_t)((r % n_sites) * ((r >> 32) % 1000) / 1000);
 			const struct site *si = &sites[i];
 			bool ja = (r >> 20) % 2;
-			const char *tpl = ja ? ja_tpl[(r >> 24) % 3] : en_tpl[(r >> 24) % 3];
-			int len = snprintf(text, sizeof text, tpl, si->brand, si->url, done);
-			if (done % 10000 == 7) /* a rare word */
-				(void)snprintf(text + len, sizeof text - (size_t)len,
-					       " zebracorn-%zu", done / 10000);
+			unsigned which = (unsigned)((r >> 24) % 3) + (ja ? 0 : 3);
+			int len = fill(text, sizeof text, which, si->brand, si->url, done);
+			if (len < 0 || (size_t)len + 64 >= sizeof text)
+				continue;
+			if (done % 10000 == 7) { /* a rare word */
+				char rare[48];
+				int m = snprintf(rare, sizeof rare, " zebracorn-%zu", done / 10000);
+				if (m > 0 && (size_t)m < sizeof rare)
+					memcpy(text + len, rare, (size_t)m + 1);
+			}
 			struct inc_submission sub = {
 			    .channel = (r >> 40) % 4 ? "email" : "web",
 			    .received = base + (int64_t)done * 60,

@@ -236,12 +236,11 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 			}
 			s->mail_ready = true;
 		}
-		struct mail_limits lim;
-		mail_limits_default(&lim);
+		struct mail_limits lim = mail_limits_default;
 		lim.max_size = cfg->max_report_bytes;
 		lim.max_parts = cfg->mail_max_parts;
-		lim.max_depth = cfg->mail_max_depth;
-		lim.max_text = cfg->max_text_bytes;
+		lim.max_depth = (int)cfg->mail_max_depth;
+		lim.max_text_bytes = cfg->max_text_bytes;
 		char merr[160];
 		int m = mail_parse(sub->raw, sub->raw_len, &lim, &msg, merr, sizeof merr);
 		if (m != 0) {
@@ -271,26 +270,21 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		goto out;
 	}
 
-	/* indicators: subject, text, HTML, the text of text attachments */
+	/* indicators: subject, text (with a mail's text attachments and forwarded messages),
+	 * HTML */
+	int x = 0;
 	if (v.subject)
-		extract_text(&set, v.subject, strlen(v.subject));
-	if (v.text_len)
-		extract_text(&set, v.text, v.text_len);
+		x = extract_text(&set, v.subject, strlen(v.subject));
+	if (x >= 0 && v.text_len)
+		x = extract_text(&set, v.text, v.text_len);
 #ifdef HAVE_MAIL
-	if (is_mail) {
-		if (msg.html_len)
-			extract_html(&set, msg.html, msg.html_len);
-		for (size_t i = 0; i < msg.nparts; i++) {
-			const struct mail_part *p = &msg.parts[i];
-			if (!p->attachment || !p->text)
-				continue;
-			if (p->html)
-				extract_html(&set, p->text, p->text_len);
-			else
-				extract_text(&set, p->text, p->text_len);
-		}
-	}
+	if (x >= 0 && is_mail && msg.html_len)
+		x = extract_html(&set, msg.html, msg.html_len);
 #endif
+	if (x < 0) {
+		r = fail(err, errlen, INC_E_NOMEM, "out of memory");
+		goto out;
+	}
 
 	/* link */
 	struct candidate cand[MAX_LINK_CANDIDATES];

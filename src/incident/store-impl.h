@@ -11,8 +11,8 @@
 /* The statements intake and the handler operations run per report, prepared once. */
 enum inc_stmt {
 	ST_DUP,		  /* report by raw hash */
-	ST_SEQ,		  /* next number of a sequence */
-	ST_SEQ_NEW,	  /* start a sequence */
+	ST_SEQ_GET,	  /* a sequence's next number */
+	ST_SEQ_PUT,	  /* store it */
 	ST_LINK_FIND,	  /* open incidents in the window holding an indicator */
 	ST_LINK_ADD,	  /* indicator -> incident */
 	ST_INC_NEW,	  /* insert incident */
@@ -33,10 +33,21 @@ enum inc_stmt {
 	ST_COUNT
 };
 
+/* A yearly sequence's next number, taken from the table once per transaction and written back
+ * at its commit: an UPDATE per report would make SQLite open a statement journal, and with it
+ * flush the search index's pending entries, for every report. */
+struct inc_seq {
+	char kind[4];
+	int year;
+	int64_t next;
+};
+
 struct inc_store {
 	sqlite3 *db;
 	struct inc_config cfg;
 	sqlite3_stmt *st[ST_COUNT];
+	struct inc_seq seq[4];
+	size_t nseq;
 	bool mail_ready;
 };
 

@@ -58,9 +58,9 @@ static const char *const schema[] = {
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_DUP] = "SELECT id, ack, incident_id FROM reports WHERE raw_sha256 = ?1",
-    [ST_SEQ] = "UPDATE incident_seq SET next = next + 1 WHERE kind = ?1 AND year = ?2"
-	       " RETURNING next - 1",
-    [ST_SEQ_NEW] = "INSERT INTO incident_seq(kind, year, next) VALUES (?1, ?2, 2)",
+    [ST_SEQ_GET] = "SELECT next FROM incident_seq WHERE kind = ?1 AND year = ?2",
+    [ST_SEQ_PUT] = "INSERT INTO incident_seq(kind, year, next) VALUES (?1, ?2, ?3)"
+		   " ON CONFLICT(kind, year) DO UPDATE SET next = excluded.next",
     [ST_LINK_FIND] = "SELECT i.id, i.last_report FROM incident_links l"
 		     " JOIN incidents i ON i.id = l.incident_id"
 		     " WHERE l.value = ?1 AND l.type = ?2 AND i.status = 'open'"
@@ -267,16 +267,28 @@ const char *inc_store_errmsg(struct inc_store *s)
 
 int inc_store_begin(struct inc_store *s)
 {
+	s->nseq = 0;
 	return inc_step_done(s->st[ST_BEGIN]);
 }
 
 int inc_store_commit(struct inc_store *s)
 {
+	for (size_t i = 0; i < s->nseq; i++) {
+		sqlite3_stmt *st = s->st[ST_SEQ_PUT];
+		sqlite3_bind_text(st, 1, s->seq[i].kind, -1, SQLITE_STATIC);
+		sqlite3_bind_int(st, 2, s->seq[i].year);
+		sqlite3_bind_int64(st, 3, s->seq[i].next);
+		int r = inc_step_done(st);
+		if (r)
+			return r;
+	}
+	s->nseq = 0;
 	return inc_step_done(s->st[ST_COMMIT]);
 }
 
 int inc_store_rollback(struct inc_store *s)
 {
+	s->nseq = 0;
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
 	return inc_step_done(s->st[ST_ROLLBACK]);
@@ -302,26 +314,39 @@ int inc_seq_next(struct inc_store *s, const char *kind, int64_t t, int *ret_year
 {
 	int year, month;
 	inc_civil(t, s->cfg.tz_offset, &year, &month);
-	sqlite3_stmt *st = s->st[ST_SEQ];
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, year);
-	int rc = sqlite3_step(st);
-	int64_t next = 0;
-	if (rc == SQLITE_ROW)
-		next = sqlite3_column_int64(st, 0);
-	int r = inc_step_done(st);
-	if (r)
-		return r;
-	if (next == 0) {
-		st = s->st[ST_SEQ_NEW];
+	struct inc_seq *q = NULL;
+	for (size_t i = 0; i < s->nseq && !q; i++)
+		if (s->seq[i].year == year && strcmp(s->seq[i].kind, kind) == 0)
+			q = &s->seq[i];
+	if (!q) {
+		/* a full cache is written back early, inside the transaction */
+		if (s->nseq == sizeof s->seq / sizeof s->seq[0]) {
+			for (size_t i = 0; i < s->nseq; i++) {
+				sqlite3_stmt *st = s->st[ST_SEQ_PUT];
+				sqlite3_bind_text(st, 1, s->seq[i].kind, -1, SQLITE_STATIC);
+				sqlite3_bind_int(st, 2, s->seq[i].year);
+				sqlite3_bind_int64(st, 3, s->seq[i].next);
+				int r = inc_step_done(st);
+				if (r)
+					return r;
+			}
+			s->nseq = 0;
+		}
+		sqlite3_stmt *st = s->st[ST_SEQ_GET];
 		sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
 		sqlite3_bind_int(st, 2, year);
-		if ((r = inc_step_done(st)) != 0)
+		int rc = sqlite3_step(st);
+		int64_t next = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 1;
+		int r = inc_step_done(st);
+		if (r)
 			return r;
-		next = 1;
+		q = &s->seq[s->nseq++];
+		inc_copy(q->kind, sizeof q->kind, kind);
+		q->year = year;
+		q->next = next;
 	}
 	*ret_year = year;
-	*ret_n = next;
+	*ret_n = q->next++;
 	return 0;
 }
 
