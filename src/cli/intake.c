@@ -289,7 +289,14 @@ struct import {
 	int failed; /* a failure stopped the import */
 	/* the counters at the last commit: what a failed import leaves stored */
 	unsigned long long c_seen, c_stored, c_dups, c_rejected;
+	unsigned long long c_reason_n[MAX_REASONS];
+	size_t c_n_reasons;
+	/* safe: each mail in its own savepoint, for the rest of the batch (see import_one) */
+	bool safe;
 };
+
+/* import_one: the batch must be rolled back and taken again mail by mail in savepoints */
+#define IMPORT_REPLAY 1
 
 static void progress(struct import *im, bool final)
 {
@@ -312,14 +319,49 @@ static int batch_commit(struct import *im)
 		im->c_stored = im->stored;
 		im->c_dups = im->dups;
 		im->c_rejected = im->rejected;
+		for (size_t k = 0; k < MAX_REASONS; k++)
+			im->c_reason_n[k] = im->reasons[k].n;
+		im->c_n_reasons = im->n_reasons;
 		rc = inc_store_begin(im->s);
 	}
 	im->in_batch = 0;
+	im->safe = false;
 	return rc;
 }
 
-/* One mail: intake in its own savepoint. Returns 0 (stored, duplicate or rejected), or a
- * temporary failure's code (the batch is rolled back by the caller). */
+/* Undo the batch in progress and go back to the counters of the last commit; the caller takes
+ * the batch's mails again, now each in its own savepoint. */
+static int batch_replay(struct import *im)
+{
+	int rc = inc_store_rollback(im->s);
+	if (rc == 0)
+		rc = inc_store_begin(im->s);
+	im->seen = im->c_seen;
+	im->stored = im->c_stored;
+	im->dups = im->c_dups;
+	im->rejected = im->c_rejected;
+	for (size_t k = 0; k < MAX_REASONS; k++)
+		im->reasons[k].n = im->c_reason_n[k];
+	im->n_reasons = im->c_n_reasons;
+	im->in_batch = 0;
+	im->safe = true;
+	return rc;
+}
+
+/* Commit what a source (a Maildir folder, an mbox file) left in the batch, so a replay never
+ * needs the mails of an earlier source. */
+static int source_done(struct import *im)
+{
+	return im->in_batch ? batch_commit(im) : 0;
+}
+
+/* One mail. Savepoints are not free here: with the full-text index in the transaction, each
+ * SAVEPOINT/RELEASE makes FTS5 flush its pending terms into a new segment, which costs about a
+ * third of the import. So mails go in without one, and a reject is checked to have written
+ * nothing (inc_store_intake refuses before writing in all but corner cases); if it did write,
+ * IMPORT_REPLAY asks the caller to take the batch again with a savepoint per mail (im->safe).
+ * Returns 0 (stored, duplicate or rejected), IMPORT_REPLAY, or a temporary failure's code (the
+ * batch is rolled back by the caller). */
 static int import_one(struct import *im, const char *raw, size_t len, int64_t received,
 		      const char *label)
 {
@@ -331,12 +373,14 @@ static int import_one(struct import *im, const char *raw, size_t len, int64_t re
 	struct inc_receipt r;
 	char err[256] = "";
 	im->seen++;
-	int rc = inc_store_savepoint(im->s);
+	sqlite3 *db = inc_store_db(im->s);
+	int rc = im->safe ? inc_store_savepoint(im->s) : 0;
 	if (rc != 0)
 		return rc;
+	int changes = sqlite3_total_changes(db);
 	rc = inc_store_intake(im->s, &sub, &r, err, sizeof err);
 	if (rc == 0) {
-		rc = inc_store_release(im->s);
+		rc = im->safe ? inc_store_release(im->s) : 0;
 		if (rc != 0)
 			return rc;
 		if (r.duplicate)
@@ -344,11 +388,13 @@ static int import_one(struct import *im, const char *raw, size_t len, int64_t re
 		else
 			im->stored++;
 	} else {
-		int rb = inc_store_rollback_to(im->s);
+		int rb = im->safe ? inc_store_rollback_to(im->s) : 0;
 		if (rb != 0)
 			return rb;
 		if (rc != INC_E_BAD && rc != INC_E_TOOBIG)
 			return rc;
+		if (!im->safe && sqlite3_total_changes(db) != changes)
+			return IMPORT_REPLAY;
 		im->rejected++;
 		(void)fprintf(stderr, "%skeikai: %s: %s (%s)\n", im->tty ? "\n" : "", label,
 			      inc_strerror(rc, lang_code()), err[0] ? err : inc_code(rc));
@@ -428,8 +474,10 @@ static int import_maildir_sub(struct import *im, const char *dir, const char *su
 	if (rc == 0 && dfd < 0)
 		rc = source_error(path, errno);
 	char *buf = NULL;
-	size_t bufcap = 0;
+	size_t bufcap = 0, batch_start = 0;
 	for (size_t i = 0; rc == 0 && i < n; i++) {
+		if (im->in_batch == 0)
+			batch_start = i;
 		int fd = openat(dfd, names[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		struct stat sb;
 		if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
@@ -455,7 +503,11 @@ static int import_maildir_sub(struct import *im, const char *dir, const char *su
 		char label[4200];
 		(void)snprintf(label, sizeof label, "%s/%s", path, names[i]);
 		rc = import_one(im, buf, (size_t)got, (int64_t)sb.st_mtim.tv_sec, label);
+		if (rc == IMPORT_REPLAY && (rc = batch_replay(im)) == 0)
+			i = batch_start - 1; /* the loop's i++ brings it back to batch_start */
 	}
+	if (rc == 0)
+		rc = source_done(im);
 	if (dfd >= 0)
 		(void)close(dfd);
 	free(buf);
@@ -485,11 +537,17 @@ static int import_mbox(struct import *im, const char *path)
 	if (map == MAP_FAILED)
 		return source_error(path, errno);
 	(void)madvise(map, size, MADV_SEQUENTIAL);
-	size_t pos = 0, off, len, n = 0;
+	size_t pos = 0, off, len, n = 0, batch_pos = 0, batch_n = 0;
 	char *buf = NULL;
 	size_t bufcap = 0;
-	int r, rc = 0;
-	while (rc == 0 && (r = mbox_next(map, size, &pos, &off, &len)) == 1) {
+	int r = 0, rc = 0;
+	for (;;) {
+		if (im->in_batch == 0) {
+			batch_pos = pos;
+			batch_n = n;
+		}
+		if (rc != 0 || (r = mbox_next(map, size, &pos, &off, &len)) != 1)
+			break;
 		if (len > bufcap) {
 			char *nb = realloc(buf, len);
 			if (!nb) {
@@ -503,7 +561,13 @@ static int import_mbox(struct import *im, const char *path)
 		char label[4200];
 		(void)snprintf(label, sizeof label, "%s#%zu", path, ++n);
 		rc = import_one(im, buf, ul, 0, label);
+		if (rc == IMPORT_REPLAY && (rc = batch_replay(im)) == 0) {
+			pos = batch_pos;
+			n = batch_n;
+		}
 	}
+	if (rc == 0 && r >= 0)
+		rc = source_done(im);
 	if (rc == 0 && r < 0) {
 		(void)fprintf(
 		    stderr,
