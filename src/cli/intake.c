@@ -199,10 +199,8 @@ static int intake_mail(int argc, char **argv, const char *db_path)
 	bool toobig;
 	char *raw = read_stdin(max, &len, &toobig);
 	if (!raw) {
-		(void)fprintf(stderr,
-			      T("keikai: cannot read the message: %s\n",
-				"keikai: メッセージを読めません: %s\n"),
-			      strerror(errno));
+		(void)fprintf(stderr, T("keikai: cannot read the message: %m\n",
+					"keikai: メッセージを読めません: %m\n"));
 		return CLI_EX_TEMPFAIL;
 	}
 	/* permanent rejects first: they need no database */
@@ -427,7 +425,8 @@ static int cmp_str(const void *a, const void *b)
 /* A source that cannot be read: say so; 1. */
 static int source_error(const char *path, int e)
 {
-	(void)fprintf(stderr, "keikai: %s: %s\n", path, strerror(e));
+	errno = e;
+	(void)fprintf(stderr, "keikai: %s: %m\n", path);
 	return 1;
 }
 
@@ -605,7 +604,7 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 	for (int i = next; rc == 0 && i < argc; i++) {
 		struct stat sb;
 		if (stat(argv[i], &sb) != 0) {
-			(void)fprintf(stderr, "keikai: %s: %s\n", argv[i], strerror(errno));
+			(void)fprintf(stderr, "keikai: %s: %m\n", argv[i]);
 			rc = 1;
 			break;
 		}

@@ -372,7 +372,7 @@ fail_threads:
 	for (unsigned i = 0; i < m->started; i++)
 		(void)pthread_join(m->workers[i], NULL);
 fail:
-	(void)snprintf(err, errlen, "maildir \"%s\": %s", cfg->path, strerror(errno));
+	(void)snprintf(err, errlen, "maildir \"%s\": %m", cfg->path);
 	close_fds(m);
 	(void)pthread_mutex_destroy(&m->mu);
 	(void)pthread_cond_destroy(&m->cv);
