@@ -78,7 +78,7 @@ int cli_report(const char *db, int argc, char **argv)
 		return 2;
 	}
 	struct inc_submission sub = {.raw_type = "text/plain"};
-	for (int i = 2; i < argc; i++) {
+	for (int i = 2; i < argc; i += 2) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		if (!v) {
 			usage();
@@ -100,7 +100,6 @@ int cli_report(const char *db, int argc, char **argv)
 			usage();
 			return 2;
 		}
-		i++;
 	}
 	if (!sub.channel ||
 	    (strcmp(sub.channel, "fax") != 0 && strcmp(sub.channel, "phone") != 0)) {

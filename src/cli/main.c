@@ -13,6 +13,7 @@
  *   keikai [-d DB] user list
  *   keikai [-d DB] import [--create-sensors ORG] FILE...   (interval records, JSON lines)
  *   keikai [-d DB] rollup
+ *   keikai [-d DB] contact import FILE | contact export   (organisations, JSON lines)
  *   keikai [-d DB] intake mail [-c keikaid.ini] ...          (one mail on stdin: intake.h)
  *   keikai [-d DB] import mail [-c keikaid.ini] [--batch N] MAILDIR|MBOX...
  *
@@ -28,6 +29,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../incident/contact.h"
 #include "../lib/account.h"
 #include "../lib/auth.h"
 #include "../lib/db.h"
@@ -62,6 +64,7 @@ static void usage(FILE *f)
 	      "  rollup [--tz +09:00]\n"
 	      "  report add --channel fax|phone [--subject TEXT] [--reporter NAME] < TEXT\n"
 	      "  stats incidents --quarter 2025Q3\n"
+	      "  contact import FILE | contact export  (organisations, JSON lines; - = stdin)\n"
 	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
 	      "  import mail [--batch N] MAILDIR|MBOX...\n"
 	      "Tokens are printed once; only their hashes are kept. A user's password is read\n"
@@ -80,6 +83,7 @@ static void usage(FILE *f)
 	      "  rollup [--tz +09:00]\n"
 	      "  report add --channel fax|phone [--subject 件名] [--reporter 報告者] < 本文\n"
 	      "  stats incidents --quarter 2025Q3\n"
+	      "  contact import ファイル | contact export  (組織、JSON lines、- は標準入力)\n"
 	      "  intake mail [-d DB | -c keikaid.ini] < メッセージ   (MTA のパイプ: 終了コード 0, "
 	      "65, 75)\n"
 	      "  import mail [--batch 件数] Maildir|mbox...\n"
@@ -653,6 +657,110 @@ static int cmd_rollup(int argc, char **argv)
 	return rc;
 }
 
+/* the whole of a file (or standard input for "-"), NUL-terminated; NULL on error */
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	if (!f)
+		return NULL;
+	size_t cap = 1 << 16, n = 0;
+	char *buf = malloc(cap);
+	while (buf) {
+		size_t r = fread(buf + n, 1, cap - n - 1, f);
+		n += r;
+		if (n + 1 < cap) {
+			if (ferror(f)) {
+				free(buf);
+				buf = NULL;
+			}
+			break;
+		}
+		if (cap > ((size_t)1 << 30)) { /* a constituency is not a gigabyte */
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		char *nb = realloc(buf, cap * 2);
+		if (!nb) {
+			free(buf);
+			buf = NULL;
+			break;
+		}
+		buf = nb;
+		cap *= 2;
+	}
+	if (f != stdin)
+		(void)fclose(f);
+	if (buf) {
+		buf[n] = 0;
+		*len = n;
+	}
+	return buf;
+}
+
+static int cmd_contact(int argc, char **argv)
+{
+	bool import = argc == 3 && strcmp(argv[1], "import") == 0;
+	if (!import && !(argc == 2 && strcmp(argv[1], "export") == 0)) {
+		usage(stderr);
+		return 2;
+	}
+	char err[512];
+	sqlite3 *db;
+	if (db_open(db_path, &db, err, sizeof err) != 0 ||
+	    contact_migrate(db, err, sizeof err) != 0) {
+		(void)fprintf(stderr, "keikai: %s: %s\n", db_path, err);
+		return 1;
+	}
+	int rc = 0;
+	if (import) {
+		size_t len = 0;
+		char *text = slurp(argv[2], &len);
+		if (!text) {
+			(void)fprintf(
+			    stderr,
+			    T("keikai: cannot read %s: %m\n", "keikai: %s を読めません: %m\n"),
+			    argv[2]);
+			sqlite3_close(db);
+			return 1;
+		}
+		size_t created, updated, line;
+		char field[64];
+		const struct contact_actor who = {0, "import"};
+		int r = contact_import(db, text, len, (int64_t)time(NULL), &who, &created, &updated,
+				       &line, field, sizeof field);
+		free(text);
+		if (r != 0) {
+			(void)fprintf(
+			    stderr,
+			    T("keikai: %s line %zu: %s (%s%s%s); nothing was imported\n",
+			      "keikai: %s %zu 行目: %s (%s%s%s)。何も取り込んでいません\n"),
+			    argv[2], line,
+			    contact_strerror(r, i18n_lang() == I18N_JA ? "ja" : "en"),
+			    contact_error_code(r), field[0] ? ", " : "", field);
+			rc = 1;
+		} else {
+			(void)printf(T("%zu created, %zu updated\n", "%zu 件作成、%zu 件更新\n"),
+				     created, updated);
+		}
+	} else {
+		char *text;
+		size_t len;
+		int r = contact_export(db, &text, &len);
+		if (r != 0) {
+			(void)fprintf(stderr, "keikai: %s\n",
+				      contact_strerror(r, i18n_lang() == I18N_JA ? "ja" : "en"));
+			rc = 1;
+		} else {
+			if (fwrite(text, 1, len, stdout) != len)
+				rc = 1;
+			free(text);
+		}
+	}
+	sqlite3_close(db);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	const char *lang = NULL;
@@ -708,6 +816,8 @@ int main(int argc, char **argv)
 		return cmd_import(argc, argv);
 	if (strcmp(argv[0], "user") == 0)
 		return cmd_user(argc, argv);
+	if (strcmp(argv[0], "contact") == 0)
+		return cmd_contact(argc, argv);
 	if (strcmp(argv[0], "rollup") == 0)
 		return cmd_rollup(argc, argv);
 	if (strcmp(argv[0], "report") == 0)

@@ -10,6 +10,9 @@
 
 #include "../lib/hash.h"
 #include "../lib/jsonw.h"
+#include "contact.h"
+#include "enrich.h"
+#include "extract.h"
 #include "store-impl.h"
 #include "taxonomy.h"
 
@@ -541,25 +544,152 @@ static void h_reports(void *ctx, const struct http_req *rq, struct http_resp *rs
 	finish(&w, rs, 200);
 }
 
-static void indicators_json(struct jsonw *w, sqlite3 *db, const char *sql, int64_t id)
+/* ---- indicators with enrichment and candidate parties ----------------------------------- */
+
+#define ENRICH_ADDRS 256
+
+struct enriched {
+	struct indicator_set set;
+	struct enrich_addr addr[ENRICH_ADDRS];
+	size_t naddr;
+};
+
+static bool type_of(const char *name, enum ind_type *ret)
+{
+	for (int t = IND_URL; t <= IND_SHA256; t++)
+		if (strcmp(ind_type_name((enum ind_type)t), name) == 0) {
+			*ret = (enum ind_type)t;
+			return true;
+		}
+	return false;
+}
+
+/* The host of a canonical URL ("http://host/..." or "http://[v6]/..."), into buf. */
+static const char *url_host(const char *url, char *buf, size_t n)
+{
+	const char *p = strstr(url, "://");
+	if (!p)
+		return NULL;
+	p += 3;
+	size_t l = *p == '[' ? strcspn(p, "]") + 1 : strcspn(p, "/:?#");
+	if (l == 0 || l >= n)
+		return NULL;
+	memcpy(buf, p, l);
+	buf[l] = 0;
+	if (buf[0] == '[') { /* an IPv6 literal: the address without brackets */
+		memmove(buf, buf + 1, l - 1);
+		buf[l - 2] = 0;
+	}
+	return buf;
+}
+
+static void addr_json(struct jsonw *w, const struct enrich_addr *a)
+{
+	jsonw_obj_begin(w);
+	key_str(w, "ip", a->ip);
+	key_i64(w, "asn", a->asn);
+	key_str(w, "as_name", a->as_name);
+	key_str(w, "prefix", a->prefix);
+	key_str(w, "cc", a->cc);
+	jsonw_key(w, "domestic");
+	jsonw_bool(w, a->domestic);
+	jsonw_obj_end(w);
+}
+
+static void keep_addr(struct enriched *e, const struct enrich_addr *a)
+{
+	if (e->naddr < ENRICH_ADDRS)
+		e->addr[e->naddr++] = *a;
+}
+
+/* The indicators sql selects (type, raw, value, registrable for id), each with its enrichment:
+ * an address from the geo database, a host from the resolver's cache. */
+static void indicators_json(struct inc_api *api, struct jsonw *w, sqlite3 *db, const char *sql,
+			    int64_t id, struct enriched *e)
 {
 	sqlite3_stmt *st = NULL;
+	const char *home = api->cfg.inc.home_cc;
 	jsonw_key(w, "indicators");
 	jsonw_arr_begin(w);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		while (sqlite3_step(st) == SQLITE_ROW) {
+			const char *type = (const char *)sqlite3_column_text(st, 0);
+			const char *raw = (const char *)sqlite3_column_text(st, 1);
+			const char *value = (const char *)sqlite3_column_text(st, 2);
+			const char *reg = (const char *)sqlite3_column_text(st, 3);
+			if (!type || !raw || !value)
+				continue;
 			jsonw_obj_begin(w);
-			key_col(w, "type", st, 0);
-			key_col(w, "raw", st, 1);
-			key_col(w, "value", st, 2);
-			key_col(w, "registrable", st, 3);
+			key_str(w, "type", type);
+			key_str(w, "raw", raw);
+			key_str(w, "value", value);
+			key_str(w, "registrable", reg);
 			jsonw_key(w, "enrich");
-			jsonw_null(w);
+			enum ind_type t;
+			if (type_of(type, &t))
+				(void)indicator_set_add(&e->set, t, raw, strlen(raw), value, reg);
+			struct enrich_addr a;
+			char hostbuf[300];
+			const char *host = NULL;
+			if (type_of(type, &t) && (t == IND_IPV4 || t == IND_IPV6)) {
+				if (enrich_ip(api->cfg.inc.geo, home, value, &a) >= 0) {
+					addr_json(w, &a);
+					keep_addr(e, &a);
+				} else {
+					jsonw_null(w);
+				}
+			} else if (type_of(type, &t) && (t == IND_DOMAIN || t == IND_URL) &&
+				   (host = t == IND_URL ? url_host(value, hostbuf, sizeof hostbuf)
+							: value) != NULL) {
+				struct enrich_addr as[8];
+				size_t n = 0;
+				int r = enrich_host_cached(db, host, as, 8, &n);
+				jsonw_obj_begin(w);
+				key_str(w, "host", host);
+				jsonw_key(w, "resolved");
+				jsonw_bool(w, r == 0);
+				jsonw_key(w, "addresses");
+				jsonw_arr_begin(w);
+				for (size_t i = 0; r == 0 && i < n; i++) {
+					addr_json(w, &as[i]);
+					keep_addr(e, &as[i]);
+				}
+				jsonw_arr_end(w);
+				jsonw_obj_end(w);
+			} else {
+				jsonw_null(w);
+			}
 			jsonw_obj_end(w);
 		}
 	}
 	sqlite3_finalize(st);
+	jsonw_arr_end(w);
+}
+
+static void candidates_json(struct inc_api *api, struct jsonw *w, sqlite3 *db,
+			    const struct enriched *e)
+{
+	struct contact_candidate c[16];
+	size_t n = 0;
+	jsonw_key(w, "candidates");
+	jsonw_arr_begin(w);
+	if (contact_candidates(db, e->set.items, e->set.count, e->addr, e->naddr,
+			       api->cfg.inc.home_cc, c, 16, &n) == 0) {
+		for (size_t i = 0; i < n; i++) {
+			jsonw_obj_begin(w);
+			key_i64(w, "org_id", c[i].org_id);
+			key_str(w, "name", c[i].name);
+			key_str(w, "type", c[i].type);
+			key_str(w, "abuse", c[i].abuse);
+			key_str(w, "lang", c[i].lang);
+			key_str(w, "why", c[i].why);
+			key_str(w, "reason", c[i].reason);
+			key_str(w, "detail", c[i].detail);
+			key_i64(w, "score", c[i].score);
+			jsonw_obj_end(w);
+		}
+	}
 	jsonw_arr_end(w);
 }
 
@@ -622,10 +752,16 @@ static void h_report(void *ctx, const struct http_req *rq, struct http_resp *rs)
 	}
 	sqlite3_finalize(st);
 	jsonw_arr_end(&w);
-	indicators_json(&w, s->db,
-			"SELECT type, raw, value, registrable FROM indicators WHERE report_id = ?1"
-			" ORDER BY id",
-			id);
+	struct enriched *e = calloc(1, sizeof *e);
+	if (e) {
+		indicator_set_init(&e->set, api->cfg.inc.max_indicators);
+		indicators_json(api, &w, s->db,
+				"SELECT type, raw, value, registrable FROM indicators WHERE"
+				" report_id = ?1 ORDER BY id",
+				id, e);
+		indicator_set_free(&e->set);
+		free(e);
+	}
 	jsonw_obj_end(&w);
 	finish(&w, rs, 200);
 }
@@ -876,14 +1012,20 @@ static void h_incident(void *ctx, const struct http_req *rq, struct http_resp *r
 	}
 	sqlite3_finalize(st);
 	jsonw_arr_end(&w);
-	indicators_json(&w, s->db,
+	struct enriched *e = calloc(1, sizeof *e);
+	if (!e) {
+		free(jsonw_finish(&w, NULL, NULL));
+		return fail(rs, INC_E_NOMEM);
+	}
+	indicator_set_init(&e->set, 5000);
+	indicators_json(api, &w, s->db,
 			"SELECT n.type, min(n.raw), n.value, n.registrable FROM indicators n"
 			" JOIN reports r ON r.id = n.report_id WHERE r.incident_id = ?1"
 			" GROUP BY n.type, n.value ORDER BY min(n.id) LIMIT 5000",
-			id);
-	jsonw_key(&w, "candidates");
-	jsonw_arr_begin(&w);
-	jsonw_arr_end(&w);
+			id, e);
+	candidates_json(api, &w, s->db, e);
+	indicator_set_free(&e->set);
+	free(e);
 	jsonw_key(&w, "timeline");
 	jsonw_arr_begin(&w);
 	if (sqlite3_prepare_v2(s->db,

@@ -10,14 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "../lib/ckd.h"
 #include "extract.h"
-#if __has_include("mail.h")
 #include "mail.h"
-#define HAVE_MAIL 1
-#endif
 #include "store-impl.h"
 #include "taxonomy.h"
 
@@ -58,13 +56,16 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
 		sqlite3_bind_null(st, i);
 }
 
-/* Count the open incidents in the window that hold each indicator. */
-static int link_find(struct inc_store *s, const struct indicator_set *set, int64_t since,
-		     struct candidate *c, size_t *nc)
+/* Count the open incidents in the window that hold each indicator. The reporter's own address
+ * does not link: it is in the signature and the forwarded headers of everything they send. */
+static int link_find(struct inc_store *s, const struct indicator_set *set, const char *reporter,
+		     int64_t since, struct candidate *c, size_t *nc)
 {
 	sqlite3_stmt *st = s->st[ST_LINK_FIND];
 	for (size_t i = 0; i < set->count; i++) {
 		const struct indicator *ind = &set->items[i];
+		if (ind->type == IND_EMAIL && reporter && strcasecmp(ind->value, reporter) == 0)
+			continue;
 		sqlite3_bind_text(st, 1, ind->value, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, ind_type_name(ind->type), -1, SQLITE_STATIC);
 		sqlite3_bind_int64(st, 3, since);
@@ -218,16 +219,13 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 			 .subject = sub->subject,
 			 .text = sub->body,
 			 .text_len = sub->body ? strlen(sub->body) : 0};
-#ifdef HAVE_MAIL
 	struct mail_msg msg;
 	memset(&msg, 0, sizeof msg);
-#endif
 	bool is_mail = sub->raw_type && strcmp(sub->raw_type, "message/rfc822") == 0;
 	struct indicator_set set;
 	indicator_set_init(&set, cfg->max_indicators);
 	char *ind_text = NULL;
 	int r = 0;
-#ifdef HAVE_MAIL
 	if (is_mail) {
 		if (!s->mail_ready) {
 			if (mail_init() != 0) {
@@ -255,16 +253,7 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		v.text_len = msg.text ? msg.text_len : 0;
 		v.sent = msg.date;
 	}
-#else
-	if (is_mail) {
-		r = fail(err, errlen, INC_E_BAD, "no mail parser in this build");
-		goto out;
-	}
-#endif
-	bool html = false;
-#ifdef HAVE_MAIL
-	html = is_mail && msg.html_len;
-#endif
+	bool html = is_mail && msg.html_len;
 	if (v.text_len == 0 && !(v.subject && v.subject[0]) && !html) {
 		r = fail(err, errlen, INC_E_BAD, "no text");
 		goto out;
@@ -277,10 +266,8 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		x = extract_text(&set, v.subject, strlen(v.subject));
 	if (x >= 0 && v.text_len)
 		x = extract_text(&set, v.text, v.text_len);
-#ifdef HAVE_MAIL
 	if (x >= 0 && is_mail && msg.html_len)
 		x = extract_html(&set, msg.html, msg.html_len);
-#endif
 	if (x < 0) {
 		r = fail(err, errlen, INC_E_NOMEM, "out of memory");
 		goto out;
@@ -290,7 +277,7 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 	struct candidate cand[MAX_LINK_CANDIDATES];
 	size_t nc = 0;
 	int64_t since = received - (int64_t)cfg->link_window_days * 86400;
-	if ((r = link_find(s, &set, since, cand, &nc)) != 0) {
+	if ((r = link_find(s, &set, v.reporter_email, since, cand, &nc)) != 0) {
 		(void)fail(err, errlen, r, sqlite3_errmsg(s->db));
 		goto out;
 	}
@@ -365,7 +352,6 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		goto db_fail;
 	int64_t report = sqlite3_last_insert_rowid(s->db);
 
-#ifdef HAVE_MAIL
 	for (size_t i = 0; is_mail && i < msg.nparts; i++) {
 		const struct mail_part *p = &msg.parts[i];
 		if (!p->attachment)
@@ -378,7 +364,6 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		if ((r = inc_step_done(st)) != 0)
 			goto db_fail;
 	}
-#endif
 	if ((r = insert_indicators(s, report, incident, &set)) != 0)
 		goto db_fail;
 
@@ -390,14 +375,11 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 	char reporter[512];
 	(void)snprintf(reporter, sizeof reporter, "%s %s", v.reporter ? v.reporter : "",
 		       v.reporter_email ? v.reporter_email : "");
-	st = s->st[ST_FTS_NEW];
-	sqlite3_bind_int64(st, 1, report);
-	bind_text_or_null(st, 2, v.subject);
-	sqlite3_bind_text(st, 3, v.text ? v.text : "", (int)text_len, SQLITE_STATIC);
-	sqlite3_bind_text(st, 4, reporter, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 5, ind_text, -1, SQLITE_STATIC);
-	if ((r = inc_step_done(st)) != 0)
-		goto db_fail;
+	if ((r = inc_fts_queue(s, report, v.subject, v.text ? v.text : "", text_len, reporter,
+			       ind_text)) != 0) {
+		(void)fail(err, errlen, r, "out of memory");
+		goto out;
+	}
 
 	/* audit: who entered it, or the channel it came by */
 	struct inc_actor who = {sub->user_id, sub->user_name ? sub->user_name : sub->channel};
@@ -420,8 +402,6 @@ db_fail:
 out:
 	free(ind_text);
 	indicator_set_free(&set);
-#ifdef HAVE_MAIL
 	mail_msg_free(&msg);
-#endif
 	return r;
 }

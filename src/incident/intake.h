@@ -42,7 +42,9 @@ struct inc_receipt {
  * equal a stored one's (SHA-256) is a duplicate: *ret points to the stored report, nothing is
  * written, 0 is returned. Returns 0 or INC_E_BUSY (temporary: locked, full, I/O: retry; an MTA
  * pipe exits 75), INC_E_BAD (empty or unusable input), INC_E_TOOBIG, INC_E_NOMEM; err gets an
- * English message. On an error the caller rolls back (the writer uses a savepoint per report). */
+ * English message. On an error the caller rolls back (the writer uses a savepoint per report:
+ * inc_store_savepoint / inc_store_rollback_to). The transaction must end with inc_store_commit,
+ * which also writes the search index entries the reports queued. */
 int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, struct inc_receipt *ret,
 		     char *err, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../lib/ckd.h"
 #include "../lib/db.h"
 #include "../lib/jsonw.h"
 #include "store-impl.h"
@@ -206,6 +207,8 @@ int64_t inc_month_start(int year, int month, int32_t tz)
 	return days_from_civil(year, month, 1) * 86400 - tz;
 }
 
+static void fts_drop(struct inc_store *s, size_t from);
+
 /* ---- open, close, transactions ------------------------------------------------------------ */
 
 struct inc_store *inc_store_open(const char *path, const struct inc_config *cfg, char *err,
@@ -247,6 +250,8 @@ void inc_store_close(struct inc_store *s)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	fts_drop(s, 0);
+	free(s->fts);
 	free(s);
 }
 
@@ -265,14 +270,88 @@ const char *inc_store_errmsg(struct inc_store *s)
 	return sqlite3_errmsg(s->db);
 }
 
+static void fts_drop(struct inc_store *s, size_t from)
+{
+	for (size_t i = from; i < s->nfts; i++) {
+		for (int k = 0; k < 4; k++)
+			s->fts_bytes -= s->fts[i].len[k];
+		free(s->fts[i].buf);
+	}
+	if (from < s->nfts)
+		s->nfts = from;
+	if (s->fts_mark > s->nfts)
+		s->fts_mark = s->nfts;
+}
+
+int inc_fts_queue(struct inc_store *s, int64_t rowid, const char *subject, const char *text,
+		  size_t text_len, const char *reporter, const char *indicators)
+{
+	if (s->nfts == s->capfts) {
+		size_t nc = s->capfts ? s->capfts * 2 : 256;
+		struct inc_fts_row *p = reallocarray(s->fts, nc, sizeof *p);
+		if (!p)
+			return INC_E_NOMEM;
+		s->fts = p;
+		s->capfts = nc;
+	}
+	struct inc_fts_row *row = &s->fts[s->nfts];
+	const char *part[4] = {subject ? subject : "", text, reporter, indicators};
+	size_t len[4] = {strlen(part[0]), text_len, strlen(reporter), strlen(indicators)},
+	       total = 4;
+	for (int k = 0; k < 4; k++)
+		if (!ckd_size_add(total, len[k], &total))
+			return INC_E_NOMEM;
+	row->buf = malloc(total);
+	if (!row->buf)
+		return INC_E_NOMEM;
+	size_t o = 0;
+	for (int k = 0; k < 4; k++) {
+		memcpy(row->buf + o, part[k], len[k]);
+		row->buf[o + len[k]] = 0;
+		o += len[k] + 1;
+		row->len[k] = len[k];
+		s->fts_bytes += len[k];
+	}
+	row->rowid = rowid;
+	row->has_subject = subject != NULL;
+	s->nfts++;
+	return 0;
+}
+
+/* Insert the queued search index entries. */
+static int fts_flush(struct inc_store *s)
+{
+	sqlite3_stmt *st = s->st[ST_FTS_NEW];
+	for (size_t i = 0; i < s->nfts; i++) {
+		const struct inc_fts_row *row = &s->fts[i];
+		sqlite3_bind_int64(st, 1, row->rowid);
+		const char *p = row->buf;
+		for (int k = 0; k < 4; k++) {
+			if (k > 0 || row->has_subject)
+				sqlite3_bind_text(st, k + 2, p, (int)row->len[k], SQLITE_STATIC);
+			p += row->len[k] + 1;
+		}
+		int r = inc_step_done(st);
+		if (r)
+			return r;
+	}
+	fts_drop(s, 0);
+	s->fts_mark = 0;
+	return 0;
+}
+
 int inc_store_begin(struct inc_store *s)
 {
 	s->nseq = 0;
+	fts_drop(s, 0);
 	return inc_step_done(s->st[ST_BEGIN]);
 }
 
 int inc_store_commit(struct inc_store *s)
 {
+	int fr = fts_flush(s);
+	if (fr)
+		return fr;
 	for (size_t i = 0; i < s->nseq; i++) {
 		sqlite3_stmt *st = s->st[ST_SEQ_PUT];
 		sqlite3_bind_text(st, 1, s->seq[i].kind, -1, SQLITE_STATIC);
@@ -289,6 +368,7 @@ int inc_store_commit(struct inc_store *s)
 int inc_store_rollback(struct inc_store *s)
 {
 	s->nseq = 0;
+	fts_drop(s, 0);
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
 	return inc_step_done(s->st[ST_ROLLBACK]);
@@ -296,6 +376,13 @@ int inc_store_rollback(struct inc_store *s)
 
 int inc_store_savepoint(struct inc_store *s)
 {
+	/* bound the memory held: write out what completed reports queued (no savepoint is open) */
+	if (s->fts_bytes > (32u << 20)) {
+		int r = fts_flush(s);
+		if (r)
+			return r;
+	}
+	s->fts_mark = s->nfts;
 	return inc_step_done(s->st[ST_SAVEPOINT]);
 }
 
@@ -306,6 +393,7 @@ int inc_store_release(struct inc_store *s)
 
 int inc_store_rollback_to(struct inc_store *s)
 {
+	fts_drop(s, s->fts_mark);
 	int r = inc_step_done(s->st[ST_ROLLBACK_TO]);
 	return r ? r : inc_store_release(s);
 }

@@ -42,6 +42,7 @@ void account_config_default(struct account_config *c)
 	*c = (struct account_config){.idle = 1800,
 				     .lifetime = 43200,
 				     .max_failures = 5,
+				     .max_failures_client = 20,
 				     .window = 900,
 				     .backoff = 1,
 				     .backoff_max = 900};
@@ -368,16 +369,17 @@ static void throttle_key(char *buf, size_t size, char kind, const char *v)
 	(void)snprintf(buf, size, "%c:%.*s", kind, ACCOUNT_NAME_MAX, v ? v : "");
 }
 
-static int64_t backoff_of(const struct account_config *c, int64_t failures)
+static int64_t backoff_of(const struct account_config *c, unsigned max, int64_t failures)
 {
-	if (failures < (int64_t)c->max_failures)
+	if (failures < (int64_t)max)
 		return 0;
-	int64_t e = failures - (int64_t)c->max_failures;
+	int64_t e = failures - (int64_t)max;
 	int64_t d = e >= 30 ? (int64_t)c->backoff_max : (int64_t)c->backoff << e;
 	return d > (int64_t)c->backoff_max ? (int64_t)c->backoff_max : d;
 }
 
-static int64_t key_wait(sqlite3 *db, const struct account_config *c, const char *key, int64_t now)
+static int64_t key_wait(sqlite3 *db, const struct account_config *c, unsigned max, const char *key,
+			int64_t now)
 {
 	sqlite3_stmt *st = prep(db, "SELECT failures, last FROM login_failures WHERE key = ?");
 	if (!st)
@@ -388,7 +390,7 @@ static int64_t key_wait(sqlite3 *db, const struct account_config *c, const char 
 	if (rc == SQLITE_ROW) {
 		int64_t failures = sqlite3_column_int64(st, 0), last = sqlite3_column_int64(st, 1);
 		if (now - last < c->window) {
-			int64_t until = last + backoff_of(c, failures);
+			int64_t until = last + backoff_of(c, max, failures);
 			wait = until > now ? until - now : 0;
 		}
 	} else if (rc != SQLITE_DONE) {
@@ -403,9 +405,9 @@ int64_t account_throttle_wait(sqlite3 *db, const struct account_config *c, const
 {
 	char k[ACCOUNT_NAME_MAX + 8];
 	throttle_key(k, sizeof k, 'u', name);
-	int64_t a = key_wait(db, c, k, now);
+	int64_t a = key_wait(db, c, c->max_failures, k, now);
 	throttle_key(k, sizeof k, 'a', client);
-	int64_t b = key_wait(db, c, k, now);
+	int64_t b = key_wait(db, c, c->max_failures_client, k, now);
 	if (a < 0 || b < 0)
 		return -1;
 	return a > b ? a : b;
@@ -514,7 +516,9 @@ int account_login(sqlite3 *db, const struct account_config *c, const char *name,
 		return -1;
 	sqlite3_bind_int64(st, 1, now);
 	sqlite3_bind_int64(st, 2, u.id);
-	if (run(st) != 0 || throttle_clear_name(db, name) != 0)
+	/* sign-ins are rare: a good time to drop the sessions nobody came back to */
+	if (run(st) != 0 || throttle_clear_name(db, name) != 0 ||
+	    account_session_prune(db, c, now) < 0)
 		return -1;
 	s.user.last_login = now;
 	s.expires = session_expiry(c, now, now);

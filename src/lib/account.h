@@ -29,15 +29,17 @@
 #define ACCOUNT_SECRET_LEN   43	  /* a session id or CSRF token: 32 random bytes, base64url */
 
 struct account_config {
-	int64_t idle;	       /* a session ends after this many seconds unused */
-	int64_t lifetime;      /* and this many seconds after sign-in in any case */
-	unsigned max_failures; /* failed sign-ins allowed in a window before waiting */
-	int64_t window;	       /* seconds over which failures are counted */
-	unsigned backoff;      /* the first wait, seconds; doubles with each further failure */
-	unsigned backoff_max;  /* the longest wait */
+	int64_t idle;		      /* a session ends after this many seconds unused */
+	int64_t lifetime;	      /* and this many seconds after sign-in in any case */
+	unsigned max_failures;	      /* failed sign-ins allowed in a window before waiting */
+	unsigned max_failures_client; /* the same per client address (many people may share one) */
+	int64_t window;		      /* seconds over which failures are counted */
+	unsigned backoff;     /* the first wait, seconds; doubles with each further failure */
+	unsigned backoff_max; /* the longest wait */
 };
 
-/* Defaults: idle 1800 s, lifetime 43200 s, 5 failures in 900 s, waits from 1 s up to 900 s. */
+/* Defaults: idle 1800 s, lifetime 43200 s, 5 failures per name and 20 per client address in
+ * 900 s, then waits from 1 s doubling up to 900 s. */
 void account_config_default(struct account_config *c);
 
 struct account_user {
@@ -108,7 +110,7 @@ enum account_login_result {
 /* Sign in: check the throttle for name and client, verify the password (against a dummy hash
  * for an unknown name, so that costs the same), count a failure or start a session. Returns an
  * account_login_result, or -1 on a database error. *ret is filled on ACCOUNT_LOGIN_OK;
- * *ret_retry on ACCOUNT_LOGIN_THROTTLED. */
+ * *ret_retry on ACCOUNT_LOGIN_THROTTLED. A successful sign-in also deletes expired sessions. */
 int account_login(sqlite3 *db, const struct account_config *c, const char *name,
 		  const char *password, const char *client, int64_t now,
 		  struct account_session *ret, unsigned *ret_retry);

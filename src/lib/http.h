@@ -21,7 +21,7 @@ struct http_req {
 	const char *const *args; /* path segments matched by '*' in the route, NULL-terminated */
 	const char *body;
 	size_t body_len;
-	enum http_role role;   /* from an API token; HTTP_ANON without one */
+	enum http_role role;   /* from an API token or session; HTTP_ANON without one */
 	const char *bearer;    /* the Authorization: Bearer value, or NULL */
 	int64_t now;	       /* Unix seconds when the request arrived */
 	int64_t user_id;       /* the signed-in user or the token's owner; 0 for none */

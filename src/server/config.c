@@ -83,6 +83,10 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 		ok = parse_u(v, 86400, &u) && u >= 1 && ((c->maildir_rescan_s = (unsigned)u), true);
 	else if (IS("intake", "maildir_workers"))
 		ok = parse_u(v, 16, &u) && u >= 1 && ((c->maildir_workers = (unsigned)u), true);
+	else if (IS("enrich", "resolve"))
+		ok = parse_bool(v, &c->enrich_resolve);
+	else if (IS("enrich", "resolver"))
+		ok = copy(c->enrich_resolver, sizeof c->enrich_resolver, v);
 	else if (IS("stats", "timezone"))
 		ok = range_parse_offset(v, &c->tz_offset) == 0;
 	else if (IS("access", "public_stats"))
@@ -111,6 +115,9 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 	else if (IS("login", "max_failures"))
 		ok = parse_u(v, 1000, &u) && u >= 1 &&
 		     ((c->accounts.max_failures = (unsigned)u), true);
+	else if (IS("login", "max_failures_client"))
+		ok = parse_u(v, 100000, &u) && u >= 1 &&
+		     ((c->accounts.max_failures_client = (unsigned)u), true);
 	else if (IS("login", "window"))
 		ok =
 		    parse_u(v, 31536000, &u) && u >= 1 && ((c->accounts.window = (int64_t)u), true);

@@ -33,6 +33,9 @@
 #include "../incident/maildir.h"
 #include "../obs/api.h"
 #include "../obs/ingest.h"
+#include "../incident/api-contact.h"
+#include "../incident/contact.h"
+#include "../incident/enrich.h"
 #include "keikai-config.h"
 #include "server.h"
 #include "session.h"
@@ -61,6 +64,8 @@ struct server {
 	struct inc_api *inc;
 	struct geo *geo;
 	struct session_api *sess;
+	struct contact_api *contacts;
+	struct enrich_resolver *resolver;
 	struct http_route routes[MAX_ROUTES];
 	size_t n_routes;
 	pthread_mutex_t cache_mu;
@@ -677,7 +682,8 @@ int main(int argc, char **argv)
 	char err[512];
 	sqlite3 *adb;
 	if (db_open(s->cfg.db, &adb, err, sizeof err) != 0 ||
-	    auth_migrate(adb, err, sizeof err) != 0 || account_migrate(adb, err, sizeof err) != 0) {
+	    auth_migrate(adb, err, sizeof err) != 0 || account_migrate(adb, err, sizeof err) != 0 ||
+	    contact_migrate(adb, err, sizeof err) != 0) {
 		(void)fprintf(stderr,
 			      T("keikaid: database %s: %s\n", "keikaid: データベース %s: %s\n"),
 			      s->cfg.db, err);
@@ -742,6 +748,28 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	s->n_routes += inc_api_routes(s->inc, s->routes + s->n_routes, MAX_ROUTES - s->n_routes);
+
+	/* contacts and enrichment; the home country is the incident domain's (JP) */
+	struct contact_api_config cc = {
+	    .db_path = s->cfg.db, .geo = s->geo, .home_cc = "JP", .resolve = s->cfg.enrich_resolve};
+	s->contacts = contact_api_new(&cc);
+	if (!s->contacts) {
+		(void)fprintf(stderr, "keikaid: out of memory\n");
+		return 1;
+	}
+	s->n_routes +=
+	    contact_api_routes(s->contacts, s->routes + s->n_routes, MAX_ROUTES - s->n_routes);
+	if (s->cfg.enrich_resolve) {
+		struct enrich_config ec = {.resolve = true, .home_cc = "JP", .geo = s->geo};
+		_Static_assert(sizeof ec.resolver == sizeof s->cfg.enrich_resolver, "same size");
+		memcpy(ec.resolver, s->cfg.enrich_resolver, sizeof ec.resolver);
+		s->resolver = enrich_resolver_start(s->cfg.db, &ec, err, sizeof err);
+		if (!s->resolver) {
+			(void)fprintf(stderr,
+				      T("keikaid: resolver: %s\n", "keikaid: 名前解決: %s\n"), err);
+			return 1;
+		}
+	}
 
 	/* signals: handled by sigwait in this thread only */
 	sigset_t set;
@@ -817,6 +845,8 @@ int main(int argc, char **argv)
 	inc_api_free(s->inc);
 	inc_writer_close(s->inc_writer);
 	session_api_free(s->sess);
+	enrich_resolver_stop(s->resolver);
+	contact_api_free(s->contacts);
 	geo_close(s->geo);
 	for (size_t i = 0; i < CACHE_SLOTS; i++)
 		cache_drop(s, &s->cache[i]);

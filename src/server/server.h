@@ -32,12 +32,15 @@ struct server_config {
 	unsigned rollup_ms;		/* [ingest] rollup_ms */
 	size_t cache_bytes;		/* [server] cache_mib */
 	struct obs_retention retention; /* [retention] interval_days, hour_days, day_days */
-	struct account_config accounts; /* [session] idle, lifetime; [login] max_failures,
-					   window, backoff, backoff_max (seconds) */
-	struct inc_config incident;	/* [incident] link_window_days, home_country,
-					   default_tlp, max_report_bytes */
-	double form_rate, form_burst;	/* [incident] public_form_rate (per hour per
-					   address), public_form_burst */
+	bool enrich_resolve;		/* [enrich] resolve (default off) */
+	char enrich_resolver[64];	/* [enrich] resolver: "127.0.0.1:5353"; "" = the system's */
+	struct account_config
+	    accounts; /* [session] idle, lifetime; [login] max_failures, max_failures_client,
+			 window, backoff, backoff_max (seconds) */
+	struct inc_config incident;   /* [incident] link_window_days, home_country,
+					 default_tlp, max_report_bytes */
+	double form_rate, form_burst; /* [incident] public_form_rate (per hour per
+					 address), public_form_burst */
 };
 
 /* Defaults, then the file (when path is not NULL). 0, or -1 with a message printed. */

@@ -211,6 +211,12 @@ check "PATCH an incident: owner (a user), priority, due, title" \
 s=$(status GET "/api/v1/incidents/$I1" "${R[@]}")
 check "an incident: its reports, indicators and timeline with the change" \
 	test "$s:$(j '.reports | length'):$(j '[.timeline[] | select(.action == "updated" and .object == "incident")] | length'):$(j '[.timeline[] | select(.action == "updated")][-1].changes | fromjson | .priority | join(">")')" = "200:2:1:normal>high"
+s=$(status POST /api/v1/contacts "${H[@]}" "${JS[@]}" --data-binary \
+	'{"name":"Example Login Hosting","type":"hosting","country":"JP","lang":"ja","abuse":["abuse@example-login.com"],"domains":["example-login.com"]}')
+s=$(status GET "/api/v1/incidents/$I1" "${R[@]}")
+check "an incident's candidate parties: the registered owner of the URL's domain; hosts enriched" \
+	test "$s:$(j '.candidates[0].name'):$(j '.candidates[0].reason'):$(j '[.indicators[] | select(.type == "url")][0].enrich.host')" = \
+	"200:Example Login Hosting:domain:smbc-card.example-login.com"
 s=$(status GET "/api/v1/incidents?status=open&category=phishing&owner=suzuki" "${R[@]}")
 check "incidents filtered by status, category and owner" \
 	test "$s:$(j '[.incidents[].id] | join(",")'):$(j '.incidents[0].reports')" = "200:$I1:2"

@@ -198,6 +198,73 @@ static void intake_mail_indicators(void **state)
 	assert_int_equal(q1(f->s, "SELECT count(*) FROM reports", 0), 1);
 }
 
+/* Every mail fixture (tests/data/mail) taken in: the indicators a handler expects of each, one
+ * incident each (they share no site), the forwarder's own address not linking, and the same
+ * bytes again a duplicate. */
+static void intake_mail_fixtures(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *file, *indicator;
+	} want[] = {
+	    {"abuse-csv-attachments.eml", "222.203.25.250"},
+	    {"alternative-gmail.eml", "https://www.smbc-cardsp.jp/"},
+	    {"eucjp-wanderlust.eml", "http://rakuten-card-infroms.com/"},
+	    {"forwarded-rfc822.eml", "https://www.linefg.com/"},
+	    {"html-only-base64.eml", "http://38.143.68.21/fuu.php"},
+	    {"jis-thunderbird.eml", "https://applef6c49b3e31a0c6728957f.signin-app.xn--tckwe/"},
+	    {"rfc2231-filename.eml", "http://nttdocomo-lu.com/"},
+	    {"sjis-outlook.eml",
+	     "https://www2.amazon.co.jp.4a5fae9d4bb89c5dcab5c0a603ed3b3c.online/"},
+	    {"utf8-qp-apple.eml", "http://entry11-bk-mufg-ufj-nicos-group.ghpua.org/"},
+	};
+	const char *dir = getenv("KEIKAI_TESTDATA");
+	assert_non_null(dir);
+	int64_t first = 0;
+	static char buf[1 << 20];
+	size_t firstlen = 0;
+	for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+		char path[512];
+		(void)snprintf(path, sizeof path, "%s/mail/%s", dir, want[i].file);
+		FILE *fp = fopen(path, "rb");
+		assert_non_null(fp);
+		size_t n = fread(buf, 1, sizeof buf, fp);
+		(void)fclose(fp);
+		assert_true(n > 0 && n < sizeof buf);
+		struct inc_submission sub = {.channel = "email",
+					     .received = T0 + (int64_t)i,
+					     .raw = buf,
+					     .raw_len = n,
+					     .raw_type = "message/rfc822"};
+		struct inc_receipt rc;
+		char err[256];
+		assert_int_equal(inc_store_begin(f->s), 0);
+		assert_int_equal(inc_store_intake(f->s, &sub, &rc, err, sizeof err), 0);
+		assert_int_equal(inc_store_commit(f->s), 0);
+		assert_true(rc.new_incident);
+		assert_true(has_text(f->s, "SELECT value FROM indicators WHERE report_id = ?1",
+				     rc.report_id, want[i].indicator));
+		if (i == sizeof want / sizeof want[0] - 1) {
+			/* the last one again: a duplicate pointing at the stored report */
+			struct inc_receipt again;
+			assert_int_equal(inc_store_begin(f->s), 0);
+			assert_int_equal(inc_store_intake(f->s, &sub, &again, err, sizeof err), 0);
+			assert_int_equal(inc_store_commit(f->s), 0);
+			assert_true(again.duplicate);
+			assert_int_equal(again.report_id, rc.report_id);
+		}
+		if (i == 0) {
+			first = rc.report_id;
+			firstlen = n;
+		}
+	}
+	assert_int_equal(q1(f->s, "SELECT count(*) FROM incidents WHERE ?1 >= 0", 0), 9);
+	/* the attachments of the abuse report are listed; its raw bytes are kept whole */
+	assert_true(q1(f->s, "SELECT count(*) FROM attachments WHERE report_id = ?1", first) >= 1);
+	assert_int_equal(q1(f->s, "SELECT length(raw) FROM reports WHERE id = ?1", first),
+			 (int64_t)firstlen);
+}
+
 static void link_same_canonical_url(void **state)
 {
 	struct fx *f = *state;
@@ -649,6 +716,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(intake_mail_indicators, setup, teardown),
+	    cmocka_unit_test_setup_teardown(intake_mail_fixtures, setup, teardown),
 	    cmocka_unit_test_setup_teardown(link_same_canonical_url, setup, teardown),
 	    cmocka_unit_test_setup_teardown(link_best_and_closed, setup, teardown),
 	    cmocka_unit_test_setup_teardown(merge_and_split, setup, teardown),

@@ -1,0 +1,462 @@
+/* enrich.c - address enrichment, the resolver queue and cache, and the resolver thread
+ * (enrich.h) */
+#include "enrich.h"
+
+#include <arpa/inet.h>
+#include <arpa/nameser.h>
+#include <errno.h>
+#include <jansson.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <resolv.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "../lib/db.h"
+#include "../lib/geo.h"
+#include "../lib/ipaddr.h"
+#include "../lib/jsonw.h"
+#include "canon.h"
+
+#include "../lib/banned.h"
+
+#define MAX_ADDRS 32 /* addresses kept per host */
+#define BATCH	  32 /* hosts taken from the queue per round */
+
+int enrich_ip(struct geo *g, const char *home_cc, const char *ip, struct enrich_addr *out)
+{
+	struct ip_addr a;
+	if (!ip || ip_addr_parse(ip, &a) != 0)
+		return -EINVAL;
+	memset(out, 0, sizeof *out);
+	ip_addr_format(&a, out->ip, sizeof out->ip);
+	if (!g)
+		return 1;
+	struct geo_info gi;
+	int r = geo_lookup(g, &a, &gi);
+	if (r != 0)
+		return r;
+	out->asn = gi.asn;
+	(void)snprintf(out->as_name, sizeof out->as_name, "%s", gi.as_name);
+	if (strlen(gi.prefix) < sizeof out->prefix)
+		memcpy(out->prefix, gi.prefix, strlen(gi.prefix) + 1);
+	(void)snprintf(out->cc, sizeof out->cc, "%s", gi.country);
+	out->domestic = out->cc[0] && home_cc && strcasecmp(out->cc, home_cc) == 0;
+	return 0;
+}
+
+static int64_t now_s(void)
+{
+	return (int64_t)time(NULL);
+}
+
+int enrich_queue_host(sqlite3 *db, const char *host)
+{
+	if (!host || !*host || strlen(host) > 253 || canon_host_is_ip(host))
+		return 0;
+	char err[256];
+	sqlite3_stmt *st =
+	    db_prepare(db,
+		       "INSERT OR IGNORE INTO resolve_queue(host, queued) SELECT ?1, ?2 "
+		       "WHERE NOT EXISTS (SELECT 1 FROM dns_cache WHERE host = ?1 AND "
+		       "expires > ?2)",
+		       err, sizeof err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_s());
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
+int enrich_host_status(sqlite3 *db, const char *host, char *status, size_t size)
+{
+	char err[256];
+	sqlite3_stmt *st =
+	    db_prepare(db, "SELECT status FROM dns_cache WHERE host = ?", err, sizeof err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	int rc = r == SQLITE_ROW ? 0 : r == SQLITE_DONE ? 1 : -1;
+	if (rc == 0)
+		(void)snprintf(status, size, "%s", (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static void copy_str(json_t *o, const char *k, char *dst, size_t size)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	(void)snprintf(dst, size, "%s", s ? s : "");
+}
+
+int enrich_host_cached(sqlite3 *db, const char *host, struct enrich_addr *out, size_t max,
+		       size_t *n)
+{
+	*n = 0;
+	char err[256];
+	sqlite3_stmt *st =
+	    db_prepare(db, "SELECT addrs FROM dns_cache WHERE host = ?", err, sizeof err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	if (r != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return r == SQLITE_DONE ? 1 : -1;
+	}
+	json_t *arr = json_loadb((const char *)sqlite3_column_text(st, 0),
+				 (size_t)sqlite3_column_bytes(st, 0), 0, NULL);
+	sqlite3_finalize(st);
+	if (!json_is_array(arr)) {
+		json_decref(arr);
+		return -1;
+	}
+	for (size_t i = 0; i < json_array_size(arr) && *n < max; i++) {
+		json_t *o = json_array_get(arr, i);
+		struct enrich_addr *e = &out[*n];
+		memset(e, 0, sizeof *e);
+		copy_str(o, "ip", e->ip, sizeof e->ip);
+		json_int_t asn = json_integer_value(json_object_get(o, "asn"));
+		e->asn = asn > 0 && asn <= (json_int_t)UINT32_MAX ? (uint32_t)asn : 0;
+		copy_str(o, "as_name", e->as_name, sizeof e->as_name);
+		copy_str(o, "prefix", e->prefix, sizeof e->prefix);
+		copy_str(o, "cc", e->cc, sizeof e->cc);
+		e->domestic = json_is_true(json_object_get(o, "domestic"));
+		if (e->ip[0])
+			(*n)++;
+	}
+	json_decref(arr);
+	return 0;
+}
+
+int enrich_resolver_parse(const char *s, uint32_t *addr, uint16_t *port)
+{
+	char buf[64];
+	size_t n = strlen(s);
+	if (n == 0 || n >= sizeof buf)
+		return -EINVAL;
+	memcpy(buf, s, n + 1);
+	unsigned long p = 53;
+	char *colon = strchr(buf, ':');
+	if (colon) {
+		*colon = 0;
+		char *end;
+		errno = 0;
+		p = strtoul(colon + 1, &end, 10);
+		if (errno || *end || colon[1] == 0 || p == 0 || p > 65535)
+			return -EINVAL;
+	}
+	struct in_addr ia;
+	if (inet_pton(AF_INET, buf, &ia) != 1)
+		return -EINVAL;
+	*addr = ia.s_addr;
+	*port = (uint16_t)p;
+	return 0;
+}
+
+/* ---- resolving ---------------------------------------------------------------------------- */
+
+struct answer {
+	char addrs[MAX_ADDRS][IP_ADDR_STRLEN];
+	size_t n;
+	uint32_t ttl; /* smallest TTL seen; UINT32_MAX = none */
+	bool nxdomain, error;
+};
+
+static void answer_add(struct answer *a, const struct ip_addr *ip, uint32_t ttl)
+{
+	char t[IP_ADDR_STRLEN];
+	ip_addr_format(ip, t, sizeof t);
+	for (size_t i = 0; i < a->n; i++)
+		if (strcmp(a->addrs[i], t) == 0)
+			return;
+	if (a->n < MAX_ADDRS)
+		(void)snprintf(a->addrs[a->n++], IP_ADDR_STRLEN, "%s", t);
+	if (ttl < a->ttl)
+		a->ttl = ttl;
+}
+
+static void query_server(res_state rs, const char *host, int type, struct answer *a)
+{
+	unsigned char buf[4096];
+	h_errno = 0;
+	int len = res_nquery(rs, host, ns_c_in, type, buf, (int)sizeof buf);
+	if (len < 0) {
+		if (rs->res_h_errno == HOST_NOT_FOUND)
+			a->nxdomain = true;
+		else if (rs->res_h_errno != NO_DATA)
+			a->error = true;
+		return;
+	}
+	ns_msg msg;
+	if (ns_initparse(buf, len, &msg) != 0) {
+		a->error = true;
+		return;
+	}
+	int count = ns_msg_count(msg, ns_s_an);
+	for (int i = 0; i < count; i++) {
+		ns_rr rr;
+		if (ns_parserr(&msg, ns_s_an, i, &rr) != 0)
+			break;
+		struct ip_addr ip;
+		if (ns_rr_type(rr) == ns_t_a && ns_rr_rdlen(rr) == 4) {
+			uint32_t v;
+			memcpy(&v, ns_rr_rdata(rr), 4);
+			ip_addr_set4(&ip, ntohl(v));
+		} else if (ns_rr_type(rr) == ns_t_aaaa && ns_rr_rdlen(rr) == 16) {
+			ip_addr_set6(&ip, ns_rr_rdata(rr));
+		} else {
+			continue;
+		}
+		answer_add(a, &ip, ns_rr_ttl(rr));
+	}
+}
+
+static void resolve_one(const struct enrich_config *cfg, const char *host, struct answer *a)
+{
+	memset(a, 0, sizeof *a);
+	a->ttl = UINT32_MAX;
+	uint32_t addr;
+	uint16_t port;
+	if (cfg->resolver[0] && enrich_resolver_parse(cfg->resolver, &addr, &port) == 0) {
+		struct __res_state rs;
+		memset(&rs, 0, sizeof rs);
+		if (res_ninit(&rs) != 0) {
+			a->error = true;
+			return;
+		}
+		rs.nscount = 1;
+		rs.nsaddr_list[0].sin_family = AF_INET;
+		rs.nsaddr_list[0].sin_addr.s_addr = addr;
+		rs.nsaddr_list[0].sin_port = htons(port);
+		rs.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
+		unsigned t = cfg->timeout_ms ? cfg->timeout_ms : 2000;
+		rs.retrans = (int)((t + 999) / 1000);
+		rs.retry = 1;
+		/* a name with a final dot is not searched in any domain */
+		char fq[300];
+		size_t hl = strlen(host);
+		if (hl > 253) {
+			a->error = true;
+			res_nclose(&rs);
+			return;
+		}
+		memcpy(fq, host, hl);
+		fq[hl] = '.';
+		fq[hl + 1] = 0;
+		query_server(&rs, fq, ns_t_a, a);
+		bool nx = a->nxdomain, err = a->error;
+		a->error = false;
+		query_server(&rs, fq, ns_t_aaaa, a);
+		a->nxdomain = nx && a->nxdomain;
+		a->error = a->n == 0 && (err || a->error) && !a->nxdomain;
+		res_nclose(&rs);
+		return;
+	}
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM};
+	struct addrinfo *res = NULL;
+	int r = getaddrinfo(host, NULL, &hints, &res);
+	if (r != 0) {
+		a->nxdomain = r == EAI_NONAME;
+		a->error = !a->nxdomain && r != EAI_NODATA;
+		return;
+	}
+	for (struct addrinfo *p = res; p; p = p->ai_next) {
+		struct ip_addr ip;
+		if (p->ai_family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)p->ai_addr;
+			ip_addr_set4(&ip, ntohl(s4->sin_addr.s_addr));
+		} else if (p->ai_family == AF_INET6) {
+			const struct sockaddr_in6 *s6 = (const void *)p->ai_addr;
+			ip_addr_set6(&ip, s6->sin6_addr.s6_addr);
+		} else {
+			continue;
+		}
+		answer_add(a, &ip, UINT32_MAX);
+	}
+	freeaddrinfo(res);
+}
+
+static int store_answer(sqlite3 *db, const struct enrich_config *cfg, const char *host,
+			const struct answer *a, int64_t now)
+{
+	struct jsonw w;
+	jsonw_init(&w, 1u << 20);
+	jsonw_arr_begin(&w);
+	for (size_t i = 0; i < a->n; i++) {
+		struct enrich_addr e;
+		if (enrich_ip(cfg->geo, cfg->home_cc, a->addrs[i], &e) < 0)
+			continue;
+		jsonw_obj_begin(&w);
+		jsonw_key(&w, "ip");
+		jsonw_str(&w, e.ip);
+		jsonw_key(&w, "asn");
+		jsonw_u64(&w, e.asn);
+		jsonw_key(&w, "as_name");
+		jsonw_str(&w, e.as_name);
+		jsonw_key(&w, "prefix");
+		jsonw_str(&w, e.prefix);
+		jsonw_key(&w, "cc");
+		jsonw_str(&w, e.cc);
+		jsonw_key(&w, "domestic");
+		jsonw_bool(&w, e.domestic);
+		jsonw_obj_end(&w);
+	}
+	jsonw_arr_end(&w);
+	char *text = jsonw_finish(&w, NULL, NULL);
+	if (!text)
+		return -1;
+	const char *status = a->n ? "ok" : a->nxdomain ? "nxdomain" : a->error ? "error" : "nodata";
+	unsigned lo = cfg->min_ttl ? cfg->min_ttl : 60, hi = cfg->max_ttl ? cfg->max_ttl : 86400;
+	unsigned neg = cfg->neg_ttl ? cfg->neg_ttl : 300;
+	int64_t ttl = a->n ? (a->ttl == UINT32_MAX ? 3600 : a->ttl) : neg;
+	if (a->n && ttl < lo)
+		ttl = lo;
+	if (a->n && ttl > hi)
+		ttl = hi;
+	char err[256];
+	sqlite3_stmt *st = db_prepare(db,
+				      "INSERT OR REPLACE INTO dns_cache(host, addrs, resolved_at, "
+				      "expires, status) VALUES(?,?,?,?,?)",
+				      err, sizeof err);
+	int rc = -1;
+	if (st) {
+		sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, text, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(st, 3, now);
+		sqlite3_bind_int64(st, 4, now + ttl);
+		sqlite3_bind_text(st, 5, status, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	free(text);
+	if (rc == 0) {
+		st = db_prepare(db, "DELETE FROM resolve_queue WHERE host = ?", err, sizeof err);
+		if (!st)
+			return -1;
+		sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : -1;
+		sqlite3_finalize(st);
+	}
+	return rc;
+}
+
+int enrich_resolve_pending(sqlite3 *db, const struct enrich_config *cfg, int64_t now)
+{
+	char hosts[BATCH][256];
+	size_t n = 0;
+	char err[256];
+	sqlite3_stmt *st = db_prepare(db, "SELECT host FROM resolve_queue ORDER BY queued LIMIT ?",
+				      err, sizeof err);
+	if (!st)
+		return -1;
+	sqlite3_bind_int(st, 1, BATCH);
+	while (n < BATCH && sqlite3_step(st) == SQLITE_ROW)
+		(void)snprintf(hosts[n++], sizeof hosts[0], "%s",
+			       (const char *)sqlite3_column_text(st, 0));
+	sqlite3_finalize(st);
+	int done = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct answer a;
+		resolve_one(cfg, hosts[i], &a); /* outside any transaction: it may take seconds */
+		if (store_answer(db, cfg, hosts[i], &a, now) != 0)
+			return -1;
+		done++;
+	}
+	return done;
+}
+
+/* ---- the thread --------------------------------------------------------------------------- */
+
+struct enrich_resolver {
+	struct enrich_config cfg;
+	char home_cc[3];
+	sqlite3 *db;
+	pthread_t th;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+};
+
+static void *run(void *arg)
+{
+	struct enrich_resolver *r = arg;
+	unsigned poll = r->cfg.poll_ms ? r->cfg.poll_ms : 200;
+	for (;;) {
+		int done = enrich_resolve_pending(r->db, &r->cfg, now_s());
+		if (done < 0)
+			(void)fprintf(stderr, "keikaid: resolver: %s\n", sqlite3_errmsg(r->db));
+		pthread_mutex_lock(&r->mu);
+		if (!r->stop && done <= 0) {
+			struct timespec ts;
+			(void)clock_gettime(CLOCK_REALTIME, &ts);
+			ts.tv_nsec += (long)(poll % 1000) * 1000000L;
+			ts.tv_sec += (time_t)(poll / 1000) + ts.tv_nsec / 1000000000L;
+			ts.tv_nsec %= 1000000000L;
+			(void)pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+		}
+		bool stop = r->stop;
+		pthread_mutex_unlock(&r->mu);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+struct enrich_resolver *enrich_resolver_start(const char *db_path, const struct enrich_config *cfg,
+					      char *err, size_t errlen)
+{
+	uint32_t a;
+	uint16_t p;
+	if (cfg->resolver[0] && enrich_resolver_parse(cfg->resolver, &a, &p) != 0) {
+		(void)snprintf(err, errlen, "bad resolver address %s", cfg->resolver);
+		return NULL;
+	}
+	struct enrich_resolver *r = calloc(1, sizeof *r);
+	if (!r) {
+		(void)snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	r->cfg = *cfg;
+	(void)snprintf(r->home_cc, sizeof r->home_cc, "%s", cfg->home_cc ? cfg->home_cc : "");
+	r->cfg.home_cc = r->home_cc;
+	if (db_open(db_path, &r->db, err, errlen) != 0) {
+		free(r);
+		return NULL;
+	}
+	sqlite3_busy_timeout(r->db, 5000);
+	pthread_mutex_init(&r->mu, NULL);
+	pthread_cond_init(&r->cv, NULL);
+	if (pthread_create(&r->th, NULL, run, r) != 0) {
+		(void)snprintf(err, errlen, "cannot start the resolver thread");
+		sqlite3_close(r->db);
+		pthread_mutex_destroy(&r->mu);
+		pthread_cond_destroy(&r->cv);
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void enrich_resolver_stop(struct enrich_resolver *r)
+{
+	if (!r)
+		return;
+	pthread_mutex_lock(&r->mu);
+	r->stop = true;
+	pthread_cond_signal(&r->cv);
+	pthread_mutex_unlock(&r->mu);
+	pthread_join(r->th, NULL);
+	sqlite3_close(r->db);
+	pthread_mutex_destroy(&r->mu);
+	pthread_cond_destroy(&r->cv);
+	free(r);
+}

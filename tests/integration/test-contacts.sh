@@ -1,0 +1,231 @@
+#!/bin/bash
+# test-contacts.sh - the contact registry over keikaid's API: CRUD, roles, refusals that write
+# nothing, import through keikai, and /api/v1/enrich with a real DNS server (dnsmasq on
+# 127.0.0.1) answering planted names, enriched from the real libloc database.
+#
+# Output is TAP; exit status non-zero when a case fails.
+# Env: KEIKAI_D, KEIKAI_CLI (binaries); KEEP_WORK=1 keeps the files.
+# Facts of the libloc database (`location lookup`, database of 2022-10-29):
+#   133.1.1.1 is in 133.1.0.0/16, JP, AS4730; 168.126.63.1 in 168.126.0.0/16, KR, AS4766.
+
+set -u
+KD=${KEIKAI_D:-}
+CLI=${KEIKAI_CLI:-}
+for b in "$KD" "$CLI"; do
+	if [ -z "$b" ] || [ ! -x "$b" ]; then
+		echo "Bail out! set KEIKAI_D and KEIKAI_CLI"
+		exit 1
+	fi
+done
+DNSMASQ=$(command -v dnsmasq || echo /usr/sbin/dnsmasq)
+if [ ! -x "$DNSMASQ" ]; then
+	echo "Bail out! dnsmasq is missing (Debian package dnsmasq-base; scripts/deps.sh)"
+	exit 1
+fi
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/keikai-contacts.XXXXXX") || exit 1
+DB=$WORK/k.db
+KPID=
+DPID=
+fails=0
+n=0
+cleanup() {
+	[ -n "$KPID" ] && kill "$KPID" 2>/dev/null && wait "$KPID" 2>/dev/null
+	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
+	if [ "${KEEP_WORK:-}" = 1 ]; then echo "# work: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "# $2"; }
+check() { # NAME CONDITION-COMMAND...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else notok "$name" "$(head -c 300 "$WORK/body" 2>/dev/null)"; fi
+}
+port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+udp_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# ---- the DNS server with the planted names ------------------------------------------------
+DPORT=$(udp_port)
+cat >"$WORK/hosts" <<HOSTS
+133.1.1.1 phish.example.jp
+168.126.63.1 www.bad.example.kr
+HOSTS
+"$DNSMASQ" --no-daemon --port="$DPORT" --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+	--no-hosts --addn-hosts="$WORK/hosts" --pid-file= --user="$(id -un)" --log-facility=- \
+	>"$WORK/dnsmasq.log" 2>&1 &
+DPID=$!
+
+PORT=$(port)
+URL=http://127.0.0.1:$PORT
+cat >"$WORK/keikaid.ini" <<INI
+[server]
+listen = 127.0.0.1:$PORT
+threads = 4
+[store]
+path = $DB
+[enrich]
+resolve = on
+resolver = 127.0.0.1:$DPORT
+INI
+
+HANDLER=$("$CLI" -d "$DB" token add desk --role handler)
+printf 'handler-pass-2\n' | "$CLI" -d "$DB" user add hana --role handler 2>/dev/null
+READER=$("$CLI" -d "$DB" token add analyst --role reader)
+"$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
+KPID=$!
+up=0
+for _ in $(seq 100); do
+	if curl -s -o /dev/null "$URL/api/v1/contacts"; then up=1; break; fi
+	sleep 0.05
+done
+if [ $up = 0 ]; then
+	echo "Bail out! keikaid did not start"
+	cat "$WORK/keikaid.log"
+	exit 1
+fi
+
+# status METHOD PATH [curl args]: prints the HTTP status; the body goes to $WORK/body
+status() {
+	local m=$1 p=$2
+	shift 2
+	curl -s -o "$WORK/body" -w '%{http_code}' -X "$m" "$@" "$URL$p"
+}
+code() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$WORK/body" 2>/dev/null; }
+jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$WORK/body" 2>/dev/null; }
+orgs() { sqlite3 "$DB" "SELECT COUNT(*) FROM contact_org"; }
+H=(-H "Authorization: Bearer $HANDLER" -H 'Content-Type: application/json')
+# the handler's own token (signed in, then POST /api/v1/me/tokens): the audit names the user
+curl -s -o "$WORK/body" -c "$WORK/jar" -H 'Content-Type: application/json' \
+	--data-binary '{"user":"hana","password":"handler-pass-2"}' "$URL/api/v1/session"
+CSRF=$(jq_ 'd["csrf"]')
+curl -s -o "$WORK/body" -b "$WORK/jar" -H "X-CSRF-Token: $CSRF" -H 'Content-Type: application/json' \
+	--data-binary '{"name":"contacts"}' "$URL/api/v1/me/tokens"
+HANA=$(jq_ 'd["token"]')
+U=(-H "Authorization: Bearer $HANA" -H 'Content-Type: application/json')
+R=(-H "Authorization: Bearer $READER")
+
+# ---- CRUD ----------------------------------------------------------------------------------
+c=$(status POST /api/v1/contacts "${H[@]}" --data-binary '{"name":"Example Hosting","type":"hosting","country":"JP","abuse":["abuse@example.jp"],"networks":["133.1.0.0/20","2001:db8::/32"],"asns":[64500],"domains":["example.jp"],"note":"平日 9-17 時"}')
+ID=$(jq_ 'd["id"]')
+check "handler creates an organisation: 201 with its id" test "$c:$(orgs)" = "201:1"
+c=$(status GET "/api/v1/contacts/$ID" "${R[@]}")
+check "analyst reads it back, canonical and with the Japanese note" \
+	test "$c:$(jq_ 'd["name"], d["lang"], d["networks"], d["note"]')" = "200:Example Hosting ja ['133.1.0.0/20', '2001:db8::/32'] 平日 9-17 時"
+c=$(status GET "/api/v1/contacts?q=133.1.2.3" "${R[@]}")
+check "search by an address in its network" test "$c:$(jq_ 'len(d["contacts"])')" = "200:1"
+c=$(status GET "/api/v1/contacts?q=nothing-like-this" "${R[@]}")
+check "search with no match: empty list" test "$c:$(jq_ 'len(d["contacts"])')" = "200:0"
+c=$(status PATCH "/api/v1/contacts/$ID" "${U[@]}" --data-binary '{"lang":"en","asns":["AS64501"]}')
+check "PATCH answers the changes as [old, new]" \
+	test "$c:$(jq_ 'd["changes"]["lang"], d["changes"]["asns"]')" = "200:['ja', 'en'] [[64500], [64501]]"
+audit=$(sqlite3 "$DB" "SELECT ifnull(user_name, '-') || ':' || action FROM contact_audit WHERE org = $ID ORDER BY id")
+check "the audit trail: the API token's create, then hana's update" test "$(echo $audit)" = "-:create hana:update"
+
+# ---- roles -----------------------------------------------------------------------------------
+c=$(status GET /api/v1/contacts)
+check "anonymous list: 401" test "$c:$(code)" = "401:unauthorized"
+c=$(status POST /api/v1/contacts "${R[@]}" -H 'Content-Type: application/json' --data-binary '{"name":"X","type":"isp"}')
+check "analyst create: 403, nothing written" test "$c:$(code):$(orgs)" = "403:forbidden:1"
+c=$(status PATCH "/api/v1/contacts/$ID" "${R[@]}" --data-binary '{"note":"x"}')
+check "analyst patch: 403" test "$c:$(code)" = "403:forbidden"
+c=$(status DELETE "/api/v1/contacts/$ID" "${R[@]}")
+check "analyst delete: 403, still there" test "$c:$(code):$(orgs)" = "403:forbidden:1"
+c=$(status GET "/api/v1/enrich?ip=133.1.1.1")
+check "anonymous enrich: 401" test "$c:$(code)" = "401:unauthorized"
+
+# ---- bad input: stable codes, nothing written ---------------------------------------------------
+bad() { # NAME BODY STATUS CODE
+	local c
+	c=$(status POST /api/v1/contacts "${H[@]}" --data-binary "$2")
+	check "$1: $3 $4, nothing written" test "$c:$(code):$(orgs)" = "$3:$4:1"
+}
+bad "not JSON" '{"name":' 400 bad_json
+bad "a bad network" '{"name":"N","type":"isp","networks":["10.0.0.1/8"]}' 422 bad_network
+bad "a bad type" '{"name":"N","type":"bank"}' 422 bad_type
+bad "a bare public suffix" '{"name":"N","type":"isp","domains":["co.jp"]}' 422 bad_domain
+bad "an unknown country" '{"name":"N","type":"isp","country":"ZZ"}' 422 bad_country
+bad "an unknown field" '{"name":"N","type":"isp","fax":"1"}' 422 unknown_field
+bad "the name taken" '{"name":"Example Hosting","type":"isp"}' 409 exists
+c=$(status PATCH "/api/v1/contacts/$ID" "${H[@]}" --data-binary '{"asns":[0]}')
+check "PATCH with a bad AS: 422 bad_asn, unchanged" \
+	test "$c:$(code):$(sqlite3 "$DB" "SELECT asn FROM contact_asn WHERE org = $ID")" = "422:bad_asn:64501"
+c=$(status GET /api/v1/contacts/999999 "${R[@]}")
+check "unknown id: 404 not_found" test "$c:$(code)" = "404:not_found"
+c=$(status GET /api/v1/contacts/abc "${R[@]}")
+check "id that is not a number: 404 not_found" test "$c:$(code)" = "404:not_found"
+c=$(status GET "/api/v1/enrich?ip=133.1.1" "${R[@]}")
+check "enrich a bad address: 422 bad_ip" test "$c:$(code)" = "422:bad_ip"
+c=$(status GET "/api/v1/enrich" "${R[@]}")
+check "enrich without ip or host: 400 bad_query" test "$c:$(code)" = "400:bad_query"
+
+# ---- import through the CLI ---------------------------------------------------------------------
+cat >"$WORK/constituency.jsonl" <<'JSONL'
+# two organisations; the first already exists and is replaced
+{"name":"Example Hosting","type":"hosting","country":"JP","lang":"ja","abuse":["noc@example.jp"],"networks":["133.1.0.0/20"],"domains":["example.jp"]}
+{"name":"KrCERT/CC","type":"csirt","country":"KR","abuse":["cert@krcert.example"]}
+JSONL
+out=$("$CLI" -d "$DB" contact import "$WORK/constituency.jsonl" 2>&1)
+check "keikai contact import: 1 created, 1 updated" test "$out:$(orgs)" = "1 created, 1 updated:2"
+printf '{"name":"Z","type":"isp"}\n{"name":"Y","type":"isp","abuse":["not-mail"]}\n' >"$WORK/bad.jsonl"
+out=$("$CLI" -d "$DB" contact import "$WORK/bad.jsonl" 2>&1)
+rc=$?
+check "a bad line: exit 1, the line and code named, nothing imported" \
+	test "$rc:$(orgs):$(echo "$out" | grep -c 'line 2: .*bad_abuse, abuse')" = "1:2:1"
+"$CLI" -d "$DB" contact export >"$WORK/export.jsonl"
+check "export: one line per organisation" test "$(wc -l <"$WORK/export.jsonl")" = 2
+
+# ---- enrichment ---------------------------------------------------------------------------------
+c=$(status GET "/api/v1/enrich?ip=133.1.1.1" "${R[@]}")
+check "enrich an address: AS, prefix, country, domestic, and the network's owner first" \
+	test "$c:$(jq_ 'd["addresses"][0]["asn"], d["addresses"][0]["prefix"], d["addresses"][0]["cc"], d["addresses"][0]["domestic"], d["candidates"][0]["name"], d["candidates"][0]["why"], d["candidates"][0]["why_ja"]')" \
+	= "200:4730 133.1.0.0/16 JP True Example Hosting network 133.1.0.0/20 ネットワーク 133.1.0.0/20"
+
+# a host: queued on first sight, resolved by the thread through dnsmasq
+c=$(status GET "/api/v1/enrich?host=Phish.Example.JP" "${R[@]}")
+first=$(jq_ 'd["status"]')
+st=$first
+for _ in $(seq 100); do
+	[ "$st" = ok ] && break
+	sleep 0.1
+	c=$(status GET "/api/v1/enrich?host=phish.example.jp" "${R[@]}")
+	st=$(jq_ 'd["status"]')
+done
+check "a host is pending first, then resolved through the configured server" test "$first:$st" = "pending:ok"
+check "the planted address with its AS and country; domain and network candidates" \
+	test "$(jq_ 'd["host"], [a["ip"] for a in d["addresses"]], d["addresses"][0]["asn"], d["addresses"][0]["cc"], [(x["name"], x["reason"]) for x in d["candidates"]]')" \
+	= "phish.example.jp ['133.1.1.1'] 4730 JP [('Example Hosting', 'network')]"
+sqlite3 "$DB" "SELECT status FROM dns_cache WHERE host = 'phish.example.jp'" >"$WORK/st"
+check "the cache row is written" test "$(cat "$WORK/st")" = ok
+
+c=$(status GET "/api/v1/enrich?host=www.bad.example.kr" "${R[@]}")
+st=$(jq_ 'd["status"]')
+for _ in $(seq 100); do
+	[ "$st" = ok ] && break
+	sleep 0.1
+	c=$(status GET "/api/v1/enrich?host=www.bad.example.kr" "${R[@]}")
+	st=$(jq_ 'd["status"]')
+done
+check "a foreign address: the national CSIRT of its country" \
+	test "$st:$(jq_ 'd["addresses"][0]["cc"], d["addresses"][0]["domestic"], d["addresses"][0]["asn"], d["candidates"][0]["name"], d["candidates"][0]["why"]')" \
+	= "ok:KR False 4766 KrCERT/CC national CSIRT (KR)"
+
+c=$(status GET "/api/v1/enrich?host=nosuch.example.jp" "${R[@]}")
+st=$(jq_ 'd["status"]')
+for _ in $(seq 100); do
+	[ "$st" != pending ] && break
+	sleep 0.1
+	c=$(status GET "/api/v1/enrich?host=nosuch.example.jp" "${R[@]}")
+	st=$(jq_ 'd["status"]')
+done
+check "a name the server does not know: resolved with no addresses" \
+	test "$(jq_ 'd["status"] != "pending" and d["addresses"] == []')" = True
+
+# ---- delete --------------------------------------------------------------------------------------
+c=$(status DELETE "/api/v1/contacts/$ID" "${H[@]}")
+check "handler deletes: 200, gone, audit written" \
+	test "$c:$(orgs):$(sqlite3 "$DB" "SELECT COUNT(*) FROM contact_audit WHERE org = $ID AND action = 'delete'")" = "200:1:1"
+c=$(status GET "/api/v1/contacts/$ID" "${R[@]}")
+check "deleted: 404" test "$c" = 404
+
+echo "1..$n"
+[ $fails = 0 ]
