@@ -17,6 +17,7 @@ import gzip
 import os
 import quopri
 import random
+import subprocess
 import sys
 import urllib.parse
 from email.utils import format_datetime
@@ -134,6 +135,35 @@ def sjis_outlook(rnd, u, when):
             'Content-Transfer-Encoding: 8bit\n'
             'MIME-Version: 1.0\n\n').encode('ascii')
     return crlf_bytes(hdr + body.encode('cp932'))
+
+
+def nkf_jis(text):
+    """ISO-2022-JP as Windows mailers write it (CP50220: NEC row 13 such as ① and ㈱, IBM
+    extensions such as 髙), which Python's iso2022_jp codec refuses: encoded by nkf."""
+    return subprocess.run(['nkf', '-W', '-j', '-x'], input=text.encode('utf-8'),
+                          stdout=subprocess.PIPE, check=True).stdout
+
+
+def jis_outlook_nec(rnd, u, when):
+    subj = '①%sの偽サイト（㈱髙橋商店より）' % u[2]
+    body = ('JPCERT/CC ご担当者様\n\n'
+            '㈱髙橋商店の髙橋です。\n'
+            '① 取引先を名乗るメールに、%sを装ったサイトへのリンクがありました。\n'
+            '② リンク先：%s\n'
+            '③ 当社の被害はありません。\n' % (u[2], defang(u[1])))
+    hdr = ('From: =?iso-2022-jp?B?%s?= <takahashi@takahashi-shoten.example.jp>\n' %
+           base64.b64encode(nkf_jis('髙橋 一郎')).decode() +
+           'To: "info@jpcert.or.jp" <info@jpcert.or.jp>\n'
+           'Subject: =?iso-2022-jp?B?%s?=\n' % base64.b64encode(nkf_jis(subj)).decode() +
+           'Date: %s\n' % date_hdr(when) +
+           'Message-ID: %s\n' % msgid(rnd, 'TYCPR01MB8123.jpnprd01.prod.outlook.com') +
+           'Accept-Language: ja-JP, en-US\n'
+           'Content-Language: ja-JP\n'
+           'X-Mailer: Microsoft Outlook 16.0\n'
+           'Content-Type: text/plain; charset="iso-2022-jp"\n'
+           'Content-Transfer-Encoding: 7bit\n'
+           'MIME-Version: 1.0\n\n')
+    return crlf_bytes(hdr.encode('ascii') + nkf_jis(body))
 
 
 def crlf_bytes(b):
@@ -262,7 +292,8 @@ def alternative_lure(rnd, u, when):
     plain = ('%s をご利用いただきありがとうございます。\n'
              'お支払い方法に問題があるため、ご注文を保留しています。\n'
              '以下のURLからお支払い情報を更新してください。\n%s\n' % (u[2], u[1]))
-    hdr = ('From: "%s" <account-update@%s>\n' % (u[2], 'secure-mail-notice.com') +
+    name = '"%s"' % u[2] if u[2].isascii() else ew(u[2], 'UTF-8')
+    hdr = ('From: %s <account-update@%s>\n' % (name, 'secure-mail-notice.com') +
            'To: soc-member@example.co.jp\n'
            'Subject: %s\n' % ew('【重要】お支払い方法の確認', 'UTF-8') +
            'Date: %s\n' % date_hdr(when) +
@@ -357,6 +388,7 @@ SHAPES = [
     ('forwarded-rfc822', forwarded_rfc822),
     ('abuse-csv-attachments', abuse_csv),
     ('rfc2231-filename', rfc2231_attachment),
+    ('jis-outlook-nec', jis_outlook_nec),
 ]
 
 
@@ -389,9 +421,15 @@ def corpus(n, seed, urls):
     rnd = random.Random(seed)
     for i in range(n):
         name, fn = SHAPES[rnd.randrange(len(SHAPES))]
-        u = urls[rnd.randrange(len(urls))]
-        when = when_of(u) + timedelta(minutes=rnd.randrange(1, 600))
-        yield name, fn(rnd, u, when)
+        while True:
+            u = urls[rnd.randrange(len(urls))]
+            when = when_of(u) + timedelta(minutes=rnd.randrange(1, 600))
+            try:
+                data = fn(rnd, u, when)
+                break
+            except UnicodeEncodeError:  # a brand name the shape's Japanese charset lacks
+                continue
+        yield name, data
 
 
 def main():

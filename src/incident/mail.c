@@ -65,7 +65,7 @@ static void buf_put(struct buf *b, const void *s, size_t n)
 		b->nomem = true;
 		return;
 	}
-	if (need > b->cap) {
+	if (need > b->cap || !b->p) {
 		size_t nc = b->cap ? b->cap : 256;
 		while (nc < need)
 			if (!ckd_size_mul(nc, 2, &nc)) {
@@ -193,12 +193,66 @@ static const char *const jis_names[] = {"iso-2022-jp",	  "csiso2022jp", "iso-202
 static const char *const utf8_names[] = {"utf-8",	   "utf8", "us-ascii", "ascii",
 					 "ansi_x3.4-1968", "7bit", "8bit",     NULL};
 
+/* Converters to UTF-8, kept open per thread: opening one costs far more than a small message's
+ * parse (glibc loads and unloads the charset module each time the last one closes). A thread's
+ * converters are closed when it ends; the slots are few, a full cache replaces the oldest. */
+#define CD_SLOTS 8
+struct cd_cache {
+	struct {
+		char name[40];
+		iconv_t cd;
+	} slot[CD_SLOTS];
+	unsigned next;
+};
+
+static pthread_key_t cd_key;
+
+static void cd_cache_free(void *p)
+{
+	struct cd_cache *c = p;
+	for (size_t i = 0; i < CD_SLOTS; i++)
+		if (c->slot[i].name[0])
+			g_mime_iconv_close(c->slot[i].cd);
+	free(c);
+}
+
+/* An iconv converter from charset from to UTF-8 in its initial state, owned by the thread's
+ * cache (do not close), or (iconv_t)-1 when iconv does not know from. */
+static iconv_t cd_get(const char *from)
+{
+	struct cd_cache *c = pthread_getspecific(cd_key);
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c || pthread_setspecific(cd_key, c) != 0) {
+			free(c);
+			return (iconv_t)-1;
+		}
+	}
+	size_t n = strlen(from);
+	if (n >= sizeof(c->slot[0].name))
+		return (iconv_t)-1;
+	for (size_t i = 0; i < CD_SLOTS; i++)
+		if (c->slot[i].name[0] && g_ascii_strcasecmp(c->slot[i].name, from) == 0) {
+			(void)iconv(c->slot[i].cd, NULL, NULL, NULL, NULL);
+			return c->slot[i].cd;
+		}
+	iconv_t cd = g_mime_iconv_open("UTF-8", from);
+	if (cd == (iconv_t)-1)
+		return cd;
+	unsigned k = c->next++ % CD_SLOTS;
+	if (c->slot[k].name[0])
+		g_mime_iconv_close(c->slot[k].cd);
+	memcpy(c->slot[k].name, from, n + 1);
+	c->slot[k].cd = cd;
+	return cd;
+}
+
 /* Convert in[0..n) from the iconv charset from to UTF-8, appending to b. Bytes that do not
  * convert become U+FFFD. Returns the number of such bytes, or -1 when from is unknown to iconv.
  * With strict, stops at the first bad byte and returns 1 (for charset guessing). */
 static long iconv_into(const char *from, const char *in, size_t n, struct buf *b, bool strict)
 {
-	iconv_t cd = g_mime_iconv_open("UTF-8", from);
+	iconv_t cd = cd_get(from);
 	if (cd == (iconv_t)-1)
 		return -1;
 	char chunk[4096];
@@ -229,15 +283,17 @@ static long iconv_into(const char *from, const char *in, size_t n, struct buf *b
 		if (iconv(cd, NULL, NULL, &op, &ol) != (size_t)-1)
 			buf_put_utf8(b, chunk, (size_t)(op - chunk));
 	}
-	g_mime_iconv_close(cd);
 	return bad;
 }
 
-/* ISO-2022-JP (RFC 1468, with the JIS X 0201 kana and JIS X 0212 sets that Windows mailers use)
- * rewritten as EUC-JP, so that eucJP-ms decodes it with the NEC and IBM extensions (①, ㈱)
- * that glibc's ISO-2022-JP rejects. Returns the EUC-JP length, or -1 on an escape sequence
- * outside those sets (the caller then leaves it to iconv's ISO-2022-JP-2). out holds 2n bytes. */
-static long jis_to_euc(const unsigned char *in, size_t n, unsigned char *out)
+/* ISO-2022-JP (RFC 1468) rewritten as Shift_JIS, so that CP932 decodes it with the extensions
+ * Windows mailers put in it (CP50220/CP50221: NEC row 13 such as ① and ㈱, NEC-selected IBM
+ * rows 89-92 such as 髙), which glibc's ISO-2022-JP rejects. JIS X 0201 kana (ESC ( I, SO/SI)
+ * become their single bytes; JIS X 0212 (ESC $ ( D), which CP932 lacks, and stray 8-bit bytes
+ * become 0xff, which CP932 decodes as U+FFFD. Returns the Shift_JIS length (out holds n bytes
+ * at least), or -1 on an escape sequence outside these sets (the caller then leaves the text
+ * to iconv's ISO-2022-JP-2). */
+static long jis_to_sjis(const unsigned char *in, size_t n, unsigned char *out)
 {
 	enum { ASCII, KANA, X0208, X0212 } set = ASCII;
 	size_t o = 0;
@@ -266,27 +322,25 @@ static long jis_to_euc(const unsigned char *in, size_t n, unsigned char *out)
 			continue;
 		}
 		if (c < 0x21 || c >= 0x7f || set == ASCII) {
-			/* controls pass in any set (mailers that forget ESC ( B before a line end);
-			 * 8-bit bytes are not ISO-2022-JP: 0xff makes eucJP-ms emit U+FFFD */
+			/* controls pass in any set (mailers that forget ESC ( B before a line end)
+			 */
 			out[o++] = c >= 0x80 ? 0xff : c;
 			i++;
 			continue;
 		}
 		if (set == KANA) {
-			out[o++] = 0x8e;
-			out[o++] = (unsigned char)(c | 0x80);
+			out[o++] = c < 0x60 ? (unsigned char)(c | 0x80) : 0xff;
 			i++;
 			continue;
 		}
-		if (i + 1 >= n || in[i + 1] < 0x21 || in[i + 1] >= 0x7f) {
+		if (i + 1 >= n || in[i + 1] < 0x21 || in[i + 1] >= 0x7f || set == X0212) {
 			out[o++] = 0xff;
-			i++;
+			i += i + 1 < n && in[i + 1] >= 0x21 && in[i + 1] < 0x7f ? 2 : 1;
 			continue;
 		}
-		if (set == X0212)
-			out[o++] = 0x8f;
-		out[o++] = (unsigned char)(c | 0x80);
-		out[o++] = (unsigned char)(in[i + 1] | 0x80);
+		unsigned char c2 = in[i + 1];
+		out[o++] = (unsigned char)(((c + 1) >> 1) + (c <= 0x5e ? 0x70 : 0xb0));
+		out[o++] = (unsigned char)((c & 1) ? c2 + (c2 >= 0x60 ? 0x20 : 0x1f) : c2 + 0x7e);
 		i += 2;
 	}
 	return (long)o;
@@ -297,19 +351,19 @@ static void convert_into(const char *cs, const char *in, size_t n, struct buf *b
 
 static void convert_jis(const char *in, size_t n, struct buf *b)
 {
-	size_t cap;
-	unsigned char *euc = ckd_size_mul(n, 2, &cap) && cap ? malloc(cap) : NULL;
-	if (!euc) {
-		if (n)
-			b->nomem = true;
+	if (n == 0)
+		return;
+	unsigned char *sj = malloc(n);
+	if (!sj) {
+		b->nomem = true;
 		return;
 	}
-	long m = jis_to_euc((const unsigned char *)in, n, euc);
+	long m = jis_to_sjis((const unsigned char *)in, n, sj);
 	if (m >= 0)
-		(void)iconv_into("EUC-JP-MS", (const char *)euc, (size_t)m, b, false);
+		(void)iconv_into("CP932", (const char *)sj, (size_t)m, b, false);
 	else if (iconv_into("ISO-2022-JP-2", in, n, b, false) < 0)
 		buf_put_utf8(b, in, n);
-	free(euc);
+	free(sj);
 }
 
 /* Unlabelled or mislabelled 8-bit text: UTF-8 if it is valid, ISO-2022-JP if it has its escape,
@@ -965,11 +1019,21 @@ static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, u
 /* ---- the top level ---- */
 
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
+/* converters held open for the process's life so that glibc keeps their charset modules
+ * loaded: GMime opens and closes one for every encoded word it decodes */
+static iconv_t pinned[8];
 static GMimeParserOptions *parser_options;
 
 static void init_gmime(void)
 {
 	g_mime_init();
+	if (pthread_key_create(&cd_key, cd_cache_free) != 0)
+		return;
+	static const char *const pin[] = {"ISO-2022-JP", "CP932",	 "SHIFT_JIS",
+					  "EUC-JP",	 "EUC-JP-MS",	 "ISO-8859-1",
+					  "UTF-8",	 "ISO-2022-JP-2"};
+	for (size_t i = 0; i < sizeof(pin) / sizeof(pin[0]); i++)
+		pinned[i] = iconv_open("UTF-8", pin[i]);
 	parser_options = g_mime_parser_options_new();
 	if (!parser_options)
 		return;

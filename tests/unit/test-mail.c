@@ -26,7 +26,7 @@ static char *load(const char *name, size_t *len)
 		fail_msg("cannot open '%s'", path);
 	static char buf[1 << 20];
 	*len = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
+	(void)fclose(f);
 	char *p = malloc(*len + 1);
 	assert_non_null(p);
 	memcpy(p, buf, *len);
@@ -97,6 +97,24 @@ static void test_iso2022jp_thunderbird(void **state)
 	assert_false(m.parts[0].attachment);
 	assert_int_equal(m.html_len, 0);
 	assert_false(m.truncated);
+	mail_msg_free(&m);
+}
+
+static void test_iso2022jp_windows_extensions(void **state)
+{
+	(void)state;
+	struct mail_msg m;
+	parse_fixture("jis-outlook-nec.eml", NULL, &m);
+	/* ISO-2022-JP with NEC row 13 (①, ㈱) and an NEC-selected IBM character (髙, row 92),
+	 * written by nkf as Windows mailers write it; glibc's ISO-2022-JP refuses all three */
+	assert_string_equal(m.subject, "①Apple IDの偽サイト（㈱髙橋商店より）");
+	assert_string_equal(m.from, "髙橋 一郎");
+	assert_int_equal(m.date, 1547106120);
+	assert_has(m.text,
+		   "㈱髙橋商店の髙橋です。\n"
+		   "① 取引先を名乗るメールに、Apple IDを装ったサイトへのリンクがありました。\n");
+	assert_has(m.text, "② リンク先：hxxps://apple-verifyorderid0039[.]serveusers[.]com/\n");
+	assert_null(strstr(m.text, "\xef\xbf\xbd"));
 	mail_msg_free(&m);
 }
 
@@ -502,6 +520,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_iso2022jp_thunderbird),
+	    cmocka_unit_test(test_iso2022jp_windows_extensions),
 	    cmocka_unit_test(test_shift_jis_outlook),
 	    cmocka_unit_test(test_euc_jp),
 	    cmocka_unit_test(test_utf8_quoted_printable),
