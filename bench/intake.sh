@@ -18,7 +18,12 @@ BUILD=${BUILD:-build-bench}
 CORE=${CORE:-0}
 BATCH=${BATCH:-1000}
 OUT=$ROOT/bench/out
-MD=$OUT/intake-$MAILS
+# CORPUS=intake (bench/intake-corpus.py: 30 % of the mails share campaign URLs, attachments,
+# forwarded mails) or CORPUS=mail-gen (tools/mail-gen.py, the mail parser's corpus: the fixture
+# shapes with URLs drawn from tests/data/phishurl)
+CORPUS=${CORPUS:-intake}
+MD=$OUT/intake-$CORPUS-$MAILS
+[ "$CORPUS" = intake ] && MD=$OUT/intake-$MAILS
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/keikai-bench-intake.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 die() {
@@ -36,7 +41,11 @@ ninja -C "$BUILD" -j2 src/cli/keikai bench/bench-intake-baseline >"$tmp/build.lo
 if [ ! -d "$MD/new" ] || [ "${REGEN:-0}" = 1 ]; then
 	echo "generating $MAILS mails into $MD" >&2
 	rm -rf "$MD.tmp" "$MD"
-	python3 bench/intake-corpus.py "$MD.tmp" "$MAILS" || die "corpus generation failed"
+	case $CORPUS in
+	intake) python3 bench/intake-corpus.py "$MD.tmp" "$MAILS" ;;
+	mail-gen) python3 tools/mail-gen.py maildir "$MD.tmp" -n "$MAILS" --urls tests/data/phishurl/*.csv ;;
+	*) die "CORPUS is intake or mail-gen" ;;
+	esac || die "corpus generation failed"
 	mv "$MD.tmp" "$MD"
 fi
 n=$(find "$MD/new" "$MD/cur" -type f | wc -l)
