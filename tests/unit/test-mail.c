@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <glib.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -516,6 +517,64 @@ static void test_mbox_envelope(void **state)
 	mail_msg_free(&m);
 }
 
+/* parses in several threads at once give what one thread gives (each thread has its own
+ * charset converters, closed when it ends) */
+static const char *const fixtures[] = {"jis-thunderbird.eml",	    "jis-outlook-nec.eml",
+				       "sjis-outlook.eml",	    "eucjp-wanderlust.eml",
+				       "utf8-qp-apple.eml",	    "html-only-base64.eml",
+				       "alternative-gmail.eml",	    "forwarded-rfc822.eml",
+				       "abuse-csv-attachments.eml", "rfc2231-filename.eml"};
+#define NFIX (sizeof(fixtures) / sizeof(fixtures[0]))
+
+struct thread_job {
+	char *raw[NFIX];
+	size_t len[NFIX];
+	char *want[NFIX]; /* subject, then text */
+	int mismatches;
+};
+
+static void *parse_many(void *arg)
+{
+	struct thread_job *j = arg;
+	for (int round = 0; round < 20; round++)
+		for (size_t i = 0; i < NFIX; i++) {
+			struct mail_msg m;
+			if (mail_parse(j->raw[i], j->len[i], NULL, &m, NULL, 0) != 0) {
+				__atomic_add_fetch(&j->mismatches, 1, __ATOMIC_RELAXED);
+				continue;
+			}
+			char *got = g_strconcat(m.subject, "\n", m.text, NULL);
+			if (strcmp(got, j->want[i]) != 0)
+				__atomic_add_fetch(&j->mismatches, 1, __ATOMIC_RELAXED);
+			g_free(got);
+			mail_msg_free(&m);
+		}
+	return NULL;
+}
+
+static void test_threads(void **state)
+{
+	(void)state;
+	struct thread_job j = {.mismatches = 0};
+	for (size_t i = 0; i < NFIX; i++) {
+		j.raw[i] = load(fixtures[i], &j.len[i]);
+		struct mail_msg m;
+		assert_int_equal(mail_parse(j.raw[i], j.len[i], NULL, &m, NULL, 0), 0);
+		j.want[i] = g_strconcat(m.subject, "\n", m.text, NULL);
+		mail_msg_free(&m);
+	}
+	pthread_t t[4];
+	for (size_t k = 0; k < 4; k++)
+		assert_int_equal(pthread_create(&t[k], NULL, parse_many, &j), 0);
+	for (size_t k = 0; k < 4; k++)
+		assert_int_equal(pthread_join(t[k], NULL), 0);
+	assert_int_equal(j.mismatches, 0);
+	for (size_t i = 0; i < NFIX; i++) {
+		free(j.raw[i]);
+		g_free(j.want[i]);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -539,6 +598,7 @@ int main(void)
 	    cmocka_unit_test(test_unlabelled_japanese),
 	    cmocka_unit_test(test_deep_nesting),
 	    cmocka_unit_test(test_mbox_envelope),
+	    cmocka_unit_test(test_threads),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
