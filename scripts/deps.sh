@@ -9,7 +9,8 @@ PKGS="build-essential meson ninja-build pkg-config clang clang-tidy clang-format
 libclang-rt-14-dev libpcap-dev libjansson-dev libcurl4-openssl-dev libinih-dev libcmocka-dev
 libloc-dev libloc-database location libsqlite3-dev sqlite3 libsodium-dev libmicrohttpd-dev
 libgmime-3.0-dev libpsl-dev libidn2-dev publicsuffix dnsmasq-base nkf
-tcpdump tshark tcpreplay nfdump iproute2 python3 time jq curl bc openssl nodejs chromium wrk nginx-light"
+tcpdump tshark tcpreplay nfdump iproute2 python3 time jq curl bc openssl nodejs chromium wrk nginx-light
+postfix"
 
 missing=""
 for p in $PKGS; do
@@ -31,6 +32,9 @@ if [ -n "$missing" ]; then
 	export DEBIAN_FRONTEND=noninteractive
 	# tshark asks whether non-root users may capture; answer no without a prompt
 	echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+	# postfix is only run as private instances by tests/integration/test-mta.sh: the package must
+	# neither configure nor start a system mail server
+	echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
 	apt-get update -qq
 	# shellcheck disable=SC2086
 	apt-get install -y -qq --no-install-recommends $missing >/dev/null

@@ -14,6 +14,8 @@
  *   keikai [-d DB] import [--create-sensors ORG] FILE...   (interval records, JSON lines)
  *   keikai [-d DB] rollup
  *   keikai [-d DB] contact import FILE | contact export   (organisations, JSON lines)
+ *   keikai [-d DB] intake mail [-c keikaid.ini] ...          (one mail on stdin: intake.h)
+ *   keikai [-d DB] import mail [-c keikaid.ini] [--batch N] MAILDIR|MBOX...
  *
  * docs/keikai.md and keikai(8) describe every command.
  */
@@ -39,6 +41,7 @@
 #include "../obs/store.h"
 #include "../obs/tag.h"
 #include "incident.h"
+#include "intake.h"
 #include "keikai-config.h"
 
 #include "../lib/banned.h"
@@ -62,6 +65,8 @@ static void usage(FILE *f)
 	      "  report add --channel fax|phone [--subject TEXT] [--reporter NAME] < TEXT\n"
 	      "  stats incidents --quarter 2025Q3\n"
 	      "  contact import FILE | contact export  (organisations, JSON lines; - = stdin)\n"
+	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
+	      "  import mail [--batch N] MAILDIR|MBOX...\n"
 	      "Tokens are printed once; only their hashes are kept. A user's password is read\n"
 	      "from standard input (not echoed on a terminal), or made and printed with "
 	      "--generate.\n",
@@ -79,6 +84,9 @@ static void usage(FILE *f)
 	      "  report add --channel fax|phone [--subject 件名] [--reporter 報告者] < 本文\n"
 	      "  stats incidents --quarter 2025Q3\n"
 	      "  contact import ファイル | contact export  (組織、JSON lines、- は標準入力)\n"
+	      "  intake mail [-d DB | -c keikaid.ini] < メッセージ   (MTA のパイプ: 終了コード 0, "
+	      "65, 75)\n"
+	      "  import mail [--batch 件数] Maildir|mbox...\n"
 	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。ユーザの\n"
 	      "パスワードは標準入力から読みます (端末では表示しません)。--generate を付けると\n"
 	      "作って表示します。\n"));
@@ -800,6 +808,10 @@ int main(int argc, char **argv)
 		return cmd_sensor(argc, argv);
 	if (strcmp(argv[0], "token") == 0)
 		return cmd_token(argc, argv);
+	if (strcmp(argv[0], "import") == 0 && argc >= 2 && strcmp(argv[1], "mail") == 0)
+		return cli_import_mail(argc, argv, db_path);
+	if (strcmp(argv[0], "intake") == 0)
+		return cli_intake(argc, argv, db_path);
 	if (strcmp(argv[0], "import") == 0)
 		return cmd_import(argc, argv);
 	if (strcmp(argv[0], "user") == 0)

@@ -77,6 +77,12 @@ static int cb(void *user, const char *sec, const char *key, const char *v)
 		ok = copy(c->web_root, sizeof c->web_root, v);
 	else if (IS("geo", "database"))
 		ok = copy(c->geo_db, sizeof c->geo_db, v);
+	else if (IS("intake", "maildir"))
+		ok = copy(c->maildir, sizeof c->maildir, v);
+	else if (IS("intake", "maildir_rescan_s"))
+		ok = parse_u(v, 86400, &u) && u >= 1 && ((c->maildir_rescan_s = (unsigned)u), true);
+	else if (IS("intake", "maildir_workers"))
+		ok = parse_u(v, 16, &u) && u >= 1 && ((c->maildir_workers = (unsigned)u), true);
 	else if (IS("enrich", "resolve"))
 		ok = parse_bool(v, &c->enrich_resolve);
 	else if (IS("enrich", "resolver"))
@@ -160,6 +166,8 @@ int server_config_load(struct server_config *c, const char *path)
 	c->per_ip = 0;
 	c->cache_bytes = 64u << 20;
 	(void)snprintf(c->db, sizeof c->db, "keikai.db");
+	c->maildir_rescan_s = 60;
+	c->maildir_workers = 4;
 	c->tz_offset = 9 * 3600;
 	inc_config_default(&c->incident);
 	c->form_rate = 20;

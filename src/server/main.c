@@ -30,6 +30,7 @@
 #include "../lib/i18n.h"
 #include "../lib/token.h"
 #include "../incident/api.h"
+#include "../incident/maildir.h"
 #include "../obs/api.h"
 #include "../obs/ingest.h"
 #include "../incident/api-contact.h"
@@ -779,6 +780,20 @@ int main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	(void)signal(SIGPIPE, SIG_IGN);
 
+	/* mail delivered into a Maildir (docs/intake.md); started with the signals blocked */
+	struct maildir_watch *mw = NULL;
+	if (s->cfg.maildir[0]) {
+		struct maildir_config mc = {.path = s->cfg.maildir,
+					    .rescan_s = s->cfg.maildir_rescan_s,
+					    .workers = s->cfg.maildir_workers,
+					    .max_bytes = s->cfg.incident.max_report_bytes};
+		mw = maildir_watch_start(&mc, s->inc_writer, err, sizeof err);
+		if (!mw) {
+			(void)fprintf(stderr, "keikaid: %s\n", err);
+			return 1;
+		}
+	}
+
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ERROR_LOG;
 	if (fam == 6)
 		flags |= MHD_USE_IPv6;
@@ -826,6 +841,7 @@ int main(int argc, char **argv)
 	MHD_stop_daemon(d);
 	obs_ingest_stop(s->ingest);
 	obs_api_free(s->obs);
+	maildir_watch_stop(mw);
 	inc_api_free(s->inc);
 	inc_writer_close(s->inc_writer);
 	session_api_free(s->sess);

@@ -21,6 +21,9 @@ struct server_config {
 	char db[512];			/* [store] path */
 	char web_root[512];		/* [web] root */
 	char geo_db[512];		/* [geo] database; "" = Debian's; "none" = no lookups */
+	char maildir[512];		/* [intake] maildir ("" = none) */
+	unsigned maildir_rescan_s;	/* [intake] maildir_rescan_s */
+	unsigned maildir_workers;	/* [intake] maildir_workers */
 	int32_t tz_offset;		/* [stats] timezone */
 	bool public_stats;		/* [access] public_stats */
 	bool public_events;		/* [access] public_events */

@@ -1,0 +1,97 @@
+#!/bin/bash
+# test-import-mail.sh - `keikai import mail`: a Maildir and an mbox (mboxrd) into reports, in
+# batches, with rejects counted and reasons given, and a second run finding only duplicates.
+# Output is TAP. Env: KEIKAI_CLI; KEEP_WORK=1 keeps the files.
+
+set -u
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+CLI=${KEIKAI_CLI:-}
+if [ -z "$CLI" ] || [ ! -x "$CLI" ]; then
+	echo "Bail out! set KEIKAI_CLI"
+	exit 1
+fi
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/keikai-import.XXXXXX") || exit 1
+DB=$WORK/k.db
+fails=0
+n=0
+cleanup() { if [ "${KEEP_WORK:-}" = 1 ]; then echo "# work: $WORK"; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "# $2"; }
+check() { # NAME CONDITION-COMMAND...
+	local name=$1
+	shift
+	if "$@"; then ok "$name"; else notok "$name"; fi
+}
+q() { sqlite3 "$DB" "$1"; }
+
+# ---- Maildir: the fixtures in new/ and cur/, one empty file ------------------------------------
+MD=$WORK/md
+mkdir -p "$MD/new" "$MD/cur" "$MD/tmp"
+nfix=0
+for f in "$TOP"/tests/data/mail/*.eml; do
+	nfix=$((nfix + 1))
+	if [ $((nfix % 2)) = 0 ]; then
+		cp "$f" "$MD/new/17000000$nfix.M1P1.fixture"
+	else
+		cp "$f" "$MD/cur/17000000$nfix.M1P1.fixture:2,S"
+	fi
+done
+: >"$MD/new/1700000099.M1P1.empty"
+rc=0
+LANG=C "$CLI" -d "$DB" import mail --batch 3 "$MD" >"$WORK/out1" 2>"$WORK/err1" || rc=$?
+check "a Maildir imports (exit 0)" [ "$rc" = 0 ]
+check "every fixture of new/ and cur/ is a report ($nfix)" [ "$(q "SELECT COUNT(*) FROM reports")" = "$nfix" ]
+check "the summary counts them" grep -q "imported $((nfix + 1)) mails: $nfix new reports, 0 duplicates, 1 rejected" "$WORK/out1"
+check "the summary gives the reject's reason" grep -q "rejected, .*: 1 (e.g. empty report)" "$WORK/out1"
+check "the rejected file is named on standard error" grep -q "1700000099.M1P1.empty" "$WORK/err1"
+check "the Maildir's files are left where they were" [ "$(ls "$MD/new" | wc -l)" = $((nfix / 2 + 1)) ]
+rc=0
+LANG=C "$CLI" -d "$DB" import mail "$MD" >"$WORK/out2" 2>/dev/null || rc=$?
+check "a second run finds only duplicates" grep -q "imported $((nfix + 1)) mails: 0 new reports, $nfix duplicates, 1 rejected" "$WORK/out2"
+check "and stores nothing twice" [ "$(q "SELECT COUNT(*) FROM reports")" = "$nfix" ]
+
+# ---- mbox (mboxrd) -----------------------------------------------------------------------------
+cat >"$WORK/box.mbox" <<'EOF'
+From alice@example.jp Wed Nov 26 10:00:00 2025
+From: Alice <alice@example.jp>
+Subject: mbox one
+Message-ID: <mbox-1@example.jp>
+
+>From the start of a line: quoted by the mbox writer
+>>From twice
+phishing at hxxps://mbox-one[.]example.com/
+
+From bob@example.org Wed Nov 26 10:01:00 2025
+From: Bob <bob@example.org>
+Subject: mbox two
+Message-ID: <mbox-2@example.org>
+
+second body
+
+From carol@example.org Wed Nov 26 10:02:00 2025
+EOF
+rc=0
+LANG=C "$CLI" -d "$DB" import mail "$WORK/box.mbox" >"$WORK/out3" 2>/dev/null || rc=$?
+check "an mbox imports (exit 0)" [ "$rc" = 0 ]
+check "its two mails are reports, the empty third is rejected" grep -q "imported 3 mails: 2 new reports, 0 duplicates, 1 rejected" "$WORK/out3"
+raw1=$(q "SELECT CAST(raw AS TEXT) FROM reports WHERE subject = 'mbox one'")
+check "the stored original starts with the mail's headers, not the From_ line" [ "${raw1:0:6}" = "From: " ]
+check "one '>' is removed from quoted From lines" bash -c "grep -qx 'From the start of a line: quoted by the mbox writer' <<<'$raw1' && grep -qx '>From twice' <<<'$raw1'"
+check "the separating empty line is not part of the mail" [ "$(q "SELECT substr(CAST(raw AS TEXT), -3) = 'm/' || char(10) FROM reports WHERE subject = 'mbox one'")" = 1 ]
+printf 'Subject: not an mbox\n\nbody\n' >"$WORK/plain.txt"
+rc=0
+LANG=C "$CLI" -d "$DB" import mail "$WORK/plain.txt" >/dev/null 2>"$WORK/err4" || rc=$?
+check "a file that is not an mbox is refused (exit 1)" [ "$rc" = 1 ]
+check "with a message saying so" grep -q "not an mbox" "$WORK/err4"
+rc=0
+"$CLI" -d "$DB" import mail "$WORK/no-such-path" >/dev/null 2>&1 || rc=$?
+check "a missing path is an error" [ "$rc" = 1 ]
+rc=0
+LANG=ja_JP.UTF-8 "$CLI" --lang ja -d "$DB" import mail "$WORK/box.mbox" >"$WORK/out5" 2>/dev/null || rc=$?
+check "the summary in Japanese" grep -q "メール 3 件を取り込みました: 新規報告 0、重複 2、却下 1" "$WORK/out5"
+check "the database is intact" [ "$(q "PRAGMA integrity_check")" = ok ]
+
+echo "1..$n"
+[ "$fails" = 0 ]
