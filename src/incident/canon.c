@@ -634,6 +634,14 @@ bool canon_known_suffix(const char *host)
 	return psl_is_public_suffix2(psl, tld, PSL_TYPE_ANY | PSL_TYPE_NO_STAR_RULE) != 0;
 }
 
+bool canon_is_icann_suffix(const char *host)
+{
+	const psl_ctx_t *psl = psl_builtin();
+	if (!psl || !host || !*host)
+		return false;
+	return psl_is_public_suffix2(psl, host, PSL_TYPE_ICANN) != 0;
+}
+
 /* ---- lookup expressions ---- */
 
 int canon_expressions(const char *url, const struct canon_url *parts, canon_expr_fn fn, void *ctx)

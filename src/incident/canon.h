@@ -66,6 +66,11 @@ int canon_registrable(const char *host, char *out, size_t cap);
  * names explicitly (not only through its default "*" rule). */
 bool canon_known_suffix(const char *host);
 
+/* Is host itself a public suffix of the ICANN section of the list ("jp", "co.jp",
+ * "kita.tokyo.jp")? Suffixes of the private section ("dynv6.net", "000webhostapp.com") are
+ * names their operators answer for, so they are not. */
+bool canon_is_icann_suffix(const char *host);
+
 /* Called once per Safe Browsing lookup expression ("host/path[?query]", not NUL-terminated
  * beyond len but NUL-terminated in practice); return non-zero to stop. */
 typedef int (*canon_expr_fn)(const char *expr, size_t len, void *ctx);

@@ -226,7 +226,7 @@ static bool valid_country(const char *s, char out[3])
 }
 
 /* Canonical domain (canon_host, lower-case A-labels) that is a name with a dot and not a bare
- * public suffix. Returns a malloc'd string or NULL. */
+ * public suffix of the ICANN section. Returns a malloc'd string or NULL. */
 static char *canon_domain(const char *s)
 {
 	char buf[256];
@@ -236,9 +236,10 @@ static char *canon_domain(const char *s)
 	int r = canon_host(s, n, buf, sizeof buf);
 	if (r <= 0 || canon_host_is_ip(buf) || !strchr(buf, '.') || (size_t)r > 253)
 		return NULL;
-	char reg[256];
-	if (canon_registrable(buf, reg, sizeof reg) == CANON_E_NODOMAIN && canon_known_suffix(buf))
-		return NULL; /* "co.jp", "jp." */
+	/* "co.jp" answers for nothing; "dynv6.net" (a suffix of the list's private section) is
+	 * the name of the operator who answers for the names under it */
+	if (canon_is_icann_suffix(buf))
+		return NULL;
 	return strdup(buf);
 }
 

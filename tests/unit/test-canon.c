@@ -367,6 +367,20 @@ static int collect(const char *e, size_t len, void *ctx)
 	return 0;
 }
 
+static void test_icann_suffix(void **state)
+{
+	(void)state;
+	assert_true(canon_is_icann_suffix("jp"));
+	assert_true(canon_is_icann_suffix("co.jp"));
+	assert_true(canon_is_icann_suffix("kita.tokyo.jp"));
+	/* private-section suffixes are operators' names, not ICANN suffixes */
+	assert_false(canon_is_icann_suffix("dynv6.net"));
+	assert_false(canon_is_icann_suffix("000webhostapp.com"));
+	assert_false(canon_is_icann_suffix("example.co.jp"));
+	assert_false(canon_is_icann_suffix(""));
+	assert_false(canon_is_icann_suffix(NULL));
+}
+
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -525,7 +539,8 @@ int main(void)
 	    cmocka_unit_test(test_paths),	 cmocka_unit_test(test_idn),
 	    cmocka_unit_test(test_parts),	 cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_canon_host),	 cmocka_unit_test(test_registrable),
-	    cmocka_unit_test(test_expressions),	 cmocka_unit_test(test_real_urls),
+	    cmocka_unit_test(test_icann_suffix), cmocka_unit_test(test_expressions),
+	    cmocka_unit_test(test_real_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -215,6 +215,8 @@ static void test_validation(void **state)
 	    {"{\"name\":\"x\",\"type\":\"isp\",\"asns\":[\"ASx\"]}", CONTACT_E_ASN, "asns"},
 	    {"{\"name\":\"x\",\"type\":\"isp\",\"domains\":[\"co.jp\"]}", CONTACT_E_DOMAIN,
 	     "domains"},
+	    {"{\"name\":\"x\",\"type\":\"isp\",\"domains\":[\"kita.tokyo.jp\"]}", CONTACT_E_DOMAIN,
+	     "domains"},
 	    {"{\"name\":\"x\",\"type\":\"isp\",\"domains\":[\"192.0.2.1\"]}", CONTACT_E_DOMAIN,
 	     "domains"},
 	    {"{\"name\":\"x\",\"type\":\"isp\",\"domains\":[\"localhost\"]}", CONTACT_E_DOMAIN,
@@ -367,6 +369,15 @@ static void test_domain_suffix(void **state)
 	assert_int_equal(c[0].org_id, shop);
 	assert_string_equal(c[0].why, "domain shop.example.co.jp");
 	assert_int_equal(c[1].org_id, ex);
+	/* the operator of a suffix of the list's private section answers for the names under it */
+	int64_t dyn = add("{\"name\":\"Dyn\",\"type\":\"hosting\",\"domains\":[\"dynv6.net\"]}");
+	assert_true(dyn > 0);
+	struct indicator sub[] = {{IND_URL, S("http://victim.dynv6.net/login"),
+				   S("http://victim.dynv6.net/login"), NULL}};
+	assert_int_equal(cands(sub, 1, NULL, 0, c, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(c[0].org_id, dyn);
+	assert_string_equal(c[0].why, "domain dynv6.net");
 	struct indicator mail[] = {{IND_EMAIL, S("x@example.co.jp"), S("x@example.co.jp"), NULL}};
 	assert_int_equal(cands(mail, 1, NULL, 0, c, &n), 0);
 	assert_int_equal(n, 1);
