@@ -9,6 +9,11 @@
 # 3. A live keikai-sensor captures on a veth pair onto which tcpreplay loops a sample capture,
 #    and delivers a record every minute to keikaid. Without root (or without veth), it reads
 #    the sample captures once instead.
+# 4. Incident handling: JPCERT/CC's published 2019 phishing URLs (tests/data/phishurl) written as
+#    report mails in the shapes real mailers send (tools/mail-gen.py), imported with their
+#    arrival times, so reports link into incidents and the 2019 quarters have figures; a
+#    sample constituency (scripts/demo-contacts.jsonl); a handler and an analyst account; and a
+#    Maildir keikaid watches, into which new mails can be dropped.
 # Ctrl-C stops everything and removes the veth pair.
 set -eu
 cd "$(dirname "$0")/.."
@@ -39,7 +44,7 @@ if curl -s -o /dev/null "http://127.0.0.1:$PORT/"; then
 fi
 t0=$(date +%s)
 mkdir -p "$OUT"
-rm -f "$OUT"/keikai.db* "$OUT"/*.jsonl "$OUT"/*.tsv
+rm -rf "$OUT"/keikai.db* "$OUT"/*.jsonl "$OUT"/*.tsv "$OUT"/reports "$OUT"/inbox
 echo "keikai demo: simulating a year of history from 8 sensors ..."
 # the sensors first (the manifest does not depend on the range), then the records, generated
 # and imported at the same time through a pipe
@@ -52,6 +57,26 @@ echo "keikai demo: simulating a year of history from 8 sensors ..."
 	--location "this machine" >"$OUT/live-1.token"
 "$CLI" -d "$OUT/keikai.db" token add demo-admin --role admin >"$OUT/admin.token"
 
+echo "keikai demo: 2019 phishing reports as mails, a sample constituency and two accounts ..."
+python3 tools/mail-gen.py maildir "$OUT/reports" -n "${DEMO_REPORTS:-6000}" --seed 2019 \
+	--urls tests/data/phishurl/2019*.csv
+# each mail arrives when its Date header says (a Maildir's arrival time is the file's)
+python3 - "$OUT/reports/new" <<'PY'
+import email.parser, email.utils, os, sys
+d = sys.argv[1]
+for f in os.listdir(d):
+    p = os.path.join(d, f)
+    with open(p, 'rb') as fh:
+        h = email.parser.BytesHeaderParser().parse(fh)
+    t = email.utils.parsedate_to_datetime(h['Date']).timestamp()
+    os.utime(p, (t, t))
+PY
+"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" import mail "$OUT/reports" ${DEMO_RSIT:+--rsit "$DEMO_RSIT"} | tail -n 3
+"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" contact import scripts/demo-contacts.jsonl
+"$CLI" -d "$OUT/keikai.db" user add handler --role handler --generate >"$OUT/handler.password" 2>/dev/null
+"$CLI" -d "$OUT/keikai.db" user add analyst --role analyst --generate >"$OUT/analyst.password" 2>/dev/null
+mkdir -p "$OUT/inbox/new" "$OUT/inbox/cur" "$OUT/inbox/tmp"
+
 cat >"$OUT/keikaid.ini" <<INI
 [server]
 listen = 127.0.0.1:$PORT
@@ -63,6 +88,8 @@ root = $ROOT/$BUILD/web
 [access]
 public_stats = true
 public_events = true
+[intake]
+maildir = $OUT/inbox
 INI
 "$KD" "${LANGOPT[@]}" -c "$OUT/keikaid.ini" >"$OUT/keikaid.log" 2>&1 &
 pids+=($!)
@@ -101,6 +128,13 @@ keikai demo ready in $((t1 - t0)) s.
   Database:   $OUT/keikai.db     keikaid log: $OUT/keikaid.log
   Admin token (for /api/v1/admin/...): $(cat "$OUT/admin.token")
   Live sensor live-1 $live.
+
+  Incident handling:  http://127.0.0.1:$PORT/incident.html
+    handler: user "handler", password $(cat "$OUT/handler.password")
+    analyst: user "analyst", password $(cat "$OUT/analyst.password")
+    Public report form: http://127.0.0.1:$PORT/report.html
+    2019's phishing reports are in; quarter figures: Statistics, e.g. 2019Q1.
+    Drop a mail into $OUT/inbox/new/ and it becomes a report.
   Planted in the history: see $OUT/answers.json (the late-February surge of SYN to
   80/443 from Myanmar-spoofed sources, a backscatter DoS, a new top-10 port).
 

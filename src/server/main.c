@@ -749,9 +749,12 @@ int main(int argc, char **argv)
 	}
 	s->n_routes += inc_api_routes(s->inc, s->routes + s->n_routes, MAX_ROUTES - s->n_routes);
 
-	/* contacts and enrichment; the home country is the incident domain's (JP) */
-	struct contact_api_config cc = {
-	    .db_path = s->cfg.db, .geo = s->geo, .home_cc = "JP", .resolve = s->cfg.enrich_resolve};
+	/* contacts and enrichment share the incident domain's home country ([incident]
+	 * home_country) */
+	struct contact_api_config cc = {.db_path = s->cfg.db,
+					.geo = s->geo,
+					.home_cc = s->cfg.incident.home_cc,
+					.resolve = s->cfg.enrich_resolve};
 	s->contacts = contact_api_new(&cc);
 	if (!s->contacts) {
 		(void)fprintf(stderr, "keikaid: out of memory\n");
@@ -760,7 +763,8 @@ int main(int argc, char **argv)
 	s->n_routes +=
 	    contact_api_routes(s->contacts, s->routes + s->n_routes, MAX_ROUTES - s->n_routes);
 	if (s->cfg.enrich_resolve) {
-		struct enrich_config ec = {.resolve = true, .home_cc = "JP", .geo = s->geo};
+		struct enrich_config ec = {
+		    .resolve = true, .home_cc = s->cfg.incident.home_cc, .geo = s->geo};
 		_Static_assert(sizeof ec.resolver == sizeof s->cfg.enrich_resolver, "same size");
 		memcpy(ec.resolver, s->cfg.enrich_resolver, sizeof ec.resolver);
 		s->resolver = enrich_resolver_start(s->cfg.db, &ec, err, sizeof err);
