@@ -227,5 +227,21 @@ check "handler deletes: 200, gone, audit written" \
 c=$(status GET "/api/v1/contacts/$ID" "${R[@]}")
 check "deleted: 404" test "$c" = 404
 
+# ---- the home country is the configuration's ---------------------------------------------------
+kill "$KPID" 2>/dev/null
+wait "$KPID" 2>/dev/null
+KPID=
+printf '[incident]\nhome_country = KR\n' >>"$WORK/keikaid.ini"
+"$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
+KPID=$!
+for _ in $(seq 100); do
+	curl -s -o /dev/null "$URL/api/v1/contacts" && break
+	sleep 0.05
+done
+c=$(status GET "/api/v1/enrich?ip=168.126.63.1" "${R[@]}")
+d1=$(jq_ 'd["addresses"][0]["domestic"]')
+c=$(status GET "/api/v1/enrich?ip=133.1.1.1" "${R[@]}")
+check "home_country = KR: a KR address is domestic and a JP one foreign" test "$c:$d1:$(jq_ 'd["addresses"][0]["domestic"]')" = "200:True:False"
+
 echo "1..$n"
 [ $fails = 0 ]
