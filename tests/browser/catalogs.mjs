@@ -41,7 +41,7 @@ const used = new Set();
 for (const [, src] of scripts) for (const m of src.matchAll(/\bt\('([a-z0-9_.]+)'/g)) used.add(m[1]);
 for (const m of pages.matchAll(/data-i18n="([^"]+)"/g)) used.add(m[1]);
 for (const m of pages.matchAll(/data-i18n-attr="([^"]+)"/g)) for (const pair of m[1].split(',')) used.add(pair.split(':')[1].trim());
-const keyish = /'((?:report|incident|incidents|contact|contacts|ind|stats|candidates|queue|search|timeline|merge|login|form)\.[a-z0-9_]+)'/g;
+const keyish = /'((?:report|incident|incidents|contact|contacts|ind|stats|candidates|queue|search|timeline|merge|login|form|newreport|users|tokens|fielderr)\.[a-z0-9_]+)'/g;
 for (const [f, src] of scripts) if (/^(inc-|report-form)/.test(f)) for (const m of src.matchAll(keyish)) used.add(m[1]);
 const missing = [...used].filter((k) => !(k in en) || !(k in ja));
 tap.ok(used.size > 50 && missing.length === 0, `every key the page names exists in both catalogs (${used.size} keys)`, missing);

@@ -2,6 +2,7 @@
 // signed in (GET /api/v1/session); without a session only the sign-in form is shown.
 //   #/queue  #/report/ID  #/incidents?status=&category=&owner=  #/incident/ID  #/search?q=
 //   #/stats?quarter=  #/contacts?q=  #/contact/ID|new  #/login
+//   #/report/new (handlers)  #/users (administrators)  #/tokens
 import { h, clear } from './dom.js';
 import { loadCatalogs, initialLang, setLang, lang, t, has, applyStatic } from './i18n.js';
 import { get, post, del, setCsrf } from './iapi.js';
@@ -11,6 +12,9 @@ import { renderQueue, renderReport, renderSearch } from './inc-reports.js';
 import { renderIncidents, renderIncident } from './inc-incidents.js';
 import { renderStats } from './inc-stats.js';
 import { renderContacts, renderContact } from './inc-contacts.js';
+import { renderNewReport, enteredNotice } from './inc-newreport.js';
+import { renderUsers } from './inc-users.js';
+import { renderTokens } from './inc-tokens.js';
 
 const $ = (id) => document.getElementById(id);
 let generation = 0;
@@ -31,8 +35,12 @@ function renderHeader() {
 	clear(who, u ? [shown(u.display || u.user), ' ', h('span', { class: 'k-role', id: 'role' }, has(`role.${u.role}`) ? t(`role.${u.role}`) : shown(u.role)), ' ', h('button', { type: 'button', id: 'logout', onclick: logout }, t('login.logout'))] : []);
 	$('inc-nav').hidden = !u;
 	const { path } = parseHash();
+	const here = path[0] === 'report' && path[1] === 'new' ? 'report/new' : path[0] || 'queue';
+	// entries for a role (data-role) are left out for the others; the API refuses them anyway
+	const rank = { reader: 1, analyst: 1, handler: 2, admin: 3 };
+	for (const a of document.querySelectorAll('#inc-nav a[data-role]')) a.hidden = !u || (rank[u.role] || 0) < (rank[a.dataset.role] || 9);
 	for (const a of document.querySelectorAll('#inc-nav a')) {
-		if (a.dataset.route === (path[0] || 'queue')) a.setAttribute('aria-current', 'page');
+		if (a.dataset.route === here) a.setAttribute('aria-current', 'page');
 		else a.removeAttribute('aria-current');
 	}
 }
@@ -106,13 +114,22 @@ async function route() {
 		await loadTaxonomy().catch(() => null);
 		switch (path[0] || 'queue') {
 		case 'queue': await renderQueue(root); break;
-		case 'report': if (id) await renderReport(root, id, route); else throw Object.assign(new Error(), { code: 'not_found' }); break;
+		case 'report':
+			if (path[1] === 'new') renderNewReport(root);
+			else if (id) {
+				await renderReport(root, id, route);
+				const note = enteredNotice(id);
+				if (note) root.firstChild.after(note);
+			} else throw Object.assign(new Error(), { code: 'not_found' });
+			break;
 		case 'incidents': await renderIncidents(root, params, route); break;
 		case 'incident': if (id) await renderIncident(root, id, route); else throw Object.assign(new Error(), { code: 'not_found' }); break;
 		case 'search': await renderSearch(root, params.get('q') || ''); break;
 		case 'stats': await renderStats(root, params); break;
 		case 'contacts': await renderContacts(root, params); break;
 		case 'contact': await renderContact(root, path[1] === 'new' ? 'new' : id || 0); break;
+		case 'users': await renderUsers(root, route); break;
+		case 'tokens': await renderTokens(root); break;
 		default: throw Object.assign(new Error(), { code: 'not_found' });
 		}
 		if (show()) done('ready');
