@@ -799,14 +799,23 @@ static int read_strings(sqlite3 *db, const char *sql, int64_t id, char ***out, s
 			cap = nc;
 		}
 		const unsigned char *t = sqlite3_column_text(st, 0);
-		if (!(v[k] = strdup(t ? (const char *)t : "")))
+		char *d = strdup(t ? (const char *)t : "");
+		if (!d)
 			break;
-		k++;
+		v[k++] = d;
 	}
 	sqlite3_finalize(st);
+	if (r != SQLITE_DONE) {
+		for (size_t i = 0; i < k; i++)
+			free(v[i]);
+		free(v);
+		*out = NULL;
+		*n = 0;
+		return CONTACT_E_DB;
+	}
 	*out = v;
 	*n = k;
-	return r == SQLITE_DONE ? 0 : CONTACT_E_DB;
+	return 0;
 }
 
 static char *col_dup(sqlite3_stmt *st, int i)
@@ -1341,7 +1350,7 @@ int contact_export(sqlite3 *db, char **text, size_t *len)
 		return CONTACT_E_DB;
 	char *out = NULL;
 	size_t n = 0;
-	int rc = 0, r;
+	int rc = 0, r = SQLITE_DONE;
 	while (!rc && (r = sqlite3_step(st)) == SQLITE_ROW) {
 		struct contact_org o;
 		rc = contact_get(db, sqlite3_column_int64(st, 0), &o);
@@ -1370,6 +1379,8 @@ int contact_export(sqlite3 *db, char **text, size_t *len)
 		free(j);
 	}
 	sqlite3_finalize(st);
+	if (!rc && r != SQLITE_DONE)
+		rc = CONTACT_E_DB;
 	if (rc) {
 		free(out);
 		return rc;
