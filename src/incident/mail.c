@@ -12,6 +12,7 @@
 #include <gmime/gmime.h>
 #include <iconv.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1160,8 +1161,786 @@ static int headers_into(struct walk *w, GMimeMessage *m)
 	return 0;
 }
 
+/* ---- the fast path: a MIME scanner of our own for the shapes reports have ----
+ *
+ * GMime builds one GObject per part, header and parameter list; for a report of two or three
+ * parts that costs several times what reading it does. The scanner below reads the raw bytes in
+ * place: the header blocks (fields kept as views into the input), multipart bodies split at
+ * their boundary lines, message/rfc822 bodies read as messages, and the content of each leaf
+ * decoded from 7bit, 8bit, binary, base64 or quoted-printable. The walk then lays the result
+ * out exactly as the GMime walk above does, with the same functions for header decoding,
+ * charsets and limits. Header values with parameters (Content-Type, Content-Disposition), the
+ * Date and the Message-ID are given to GMime's own value parsers, which cost little beside its
+ * tree, so that their many corner cases read the same on both paths.
+ *
+ * Whatever the scanner does not handle with certainty makes it decline, and the message goes
+ * to GMime unchanged: a line in a header block that is not a field, a NUL or bare CR in one, a
+ * field it reads given twice, a header block over max_header_bytes, a multipart type other than
+ * mixed, alternative, related and report, a missing boundary or closing delimiter, a line that
+ * starts with a delimiter and goes on with anything else, a transfer encoding other than the
+ * five, base64 that is not whole groups of four or has text after its padding, a
+ * quoted-printable '=' that is neither an escape nor a soft break, nesting deeper than
+ * FAST_MAX_NEST, more than FAST_MAX_NODES objects. */
+
+#define FAST_MAX_NEST  12
+#define FAST_MAX_NODES 48
+
+enum { FH_FROM, FH_TO, FH_CC, FH_SUBJECT, FH_MSGID, FH_DATE, FH_CTYPE, FH_CTE, FH_CDISP, FH_N };
+
+static const struct {
+	const char *name;
+	size_t len;
+} fh_names[FH_N] = {
+    {"From", 4},
+    {"To", 2},
+    {"Cc", 2},
+    {"Subject", 7},
+    {"Message-ID", 10},
+    {"Date", 4},
+    {"Content-Type", 12},
+    {"Content-Transfer-Encoding", 25},
+    {"Content-Disposition", 19},
+};
+
+struct span {
+	const char *p; /* the value after the colon, folding included, the line end excluded */
+	size_t n;
+	bool set;
+};
+
+struct fhdr {
+	struct span v[FH_N];
+};
+
+enum fenc { FE_IDENTITY, FE_BASE64, FE_QP };
+enum fkind { FK_LEAF, FK_MULTI, FK_MESSAGE };
+
+struct fnode {
+	enum fkind kind;
+	enum fenc enc;
+	char type[64];	  /* as content_type_of() writes it */
+	char charset[48]; /* the charset parameter, when has_charset */
+	bool has_charset;
+	bool plain_body; /* is_plain_body() */
+	bool disp_attachment;
+	bool alternative;
+	char *filename; /* as GMime gives it (disposition filename, else type name), or NULL */
+	const char *body;
+	size_t blen;
+	struct fhdr hdr; /* FK_MESSAGE: the enclosed message's fields */
+	struct fnode *child, *next;
+};
+
+struct fscan {
+	struct fnode node[FAST_MAX_NODES];
+	size_t used;
+};
+
+/* Scan the header block at s[0..n) into h. Returns the block's length including its empty
+ * line, or 0 to decline. */
+static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	size_t i = 0;
+	int cur = -1;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		if (!nl)
+			return 0;
+		size_t e = (size_t)(nl - s);
+		size_t le = e > i && s[e - 1] == '\r' ? e - 1 : e;
+		if (memchr(s + i, '\0', le - i) || memchr(s + i, '\r', le - i))
+			return 0;
+		if (le == i)
+			return e + 1;
+		if (s[i] == ' ' || s[i] == '\t') {
+			if (i == 0)
+				return 0;
+			if (cur >= 0)
+				h->v[cur].n = le - (size_t)(h->v[cur].p - s);
+			i = e + 1;
+			continue;
+		}
+		size_t k = i;
+		while (k < le && (unsigned char)s[k] > 32 && (unsigned char)s[k] < 127 &&
+		       s[k] != ':')
+			k++;
+		if (k == i || k >= le || s[k] != ':')
+			return 0;
+		cur = -1;
+		for (int f = 0; f < FH_N; f++)
+			if (fh_names[f].len == k - i &&
+			    g_ascii_strncasecmp(s + i, fh_names[f].name, k - i) == 0) {
+				if (h->v[f].set)
+					return 0;
+				cur = f;
+				break;
+			}
+		if (cur >= 0) {
+			h->v[cur].set = true;
+			h->v[cur].p = s + k + 1;
+			h->v[cur].n = le - (k + 1);
+		}
+		i = e + 1;
+	}
+	return 0;
+}
+
+/* A NUL-terminated copy of a span, in tmp when it fits, else allocated (*heap set). */
+static char *span_str(const struct span *v, char *tmp, size_t tmplen, bool *heap)
+{
+	*heap = false;
+	char *s = tmp;
+	if (v->n >= tmplen) {
+		s = malloc(v->n + 1);
+		if (!s)
+			return NULL;
+		*heap = true;
+	}
+	memcpy(s, v->p, v->n);
+	s[v->n] = '\0';
+	return s;
+}
+
+/* The value of a span without leading and trailing white space, when it is one line of
+ * printable ASCII without encoded words (so GMime's decoded value is the same bytes). */
+static bool span_plain(const struct span *v, const char **p, size_t *n)
+{
+	const char *s = v->p;
+	size_t k = v->n;
+	while (k > 0 && is_space_byte(s[0])) {
+		s++;
+		k--;
+	}
+	while (k > 0 && is_space_byte(s[k - 1]))
+		k--;
+	for (size_t i = 0; i < k; i++)
+		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] > 126 ||
+		    (s[i] == '=' && i + 1 < k && s[i + 1] == '?'))
+			return false;
+	*p = s;
+	*n = k;
+	return true;
+}
+
+static bool copy_lower(char *dst, size_t cap, const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na + nb + 2 > cap)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		dst[i] = g_ascii_tolower(a[i]);
+	dst[na] = '/';
+	for (size_t i = 0; i < nb; i++)
+		dst[na + 1 + i] = g_ascii_tolower(b[i]);
+	dst[na + 1 + nb] = '\0';
+	return true;
+}
+
+/* Content-Type, Content-Disposition and Content-Transfer-Encoding of an entity into nd; the
+ * boundary of a multipart into bnd. False to decline. */
+static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bnd, size_t bndcap)
+{
+	char tmp[512];
+	bool heap;
+	const char *ctype_name = NULL;
+	bnd[0] = '\0';
+	if (h->v[FH_CTYPE].set) {
+		char *v = span_str(&h->v[FH_CTYPE], tmp, sizeof(tmp), &heap);
+		if (!v)
+			return false;
+		GMimeContentType *ct = g_mime_content_type_parse(parser_options, v);
+		if (heap)
+			free(v);
+		if (!ct)
+			return false;
+		const char *t = g_mime_content_type_get_media_type(ct);
+		const char *st = g_mime_content_type_get_media_subtype(ct);
+		bool ok = copy_lower(nd->type, sizeof(nd->type), t && *t ? t : "text",
+				     st && *st ? st : "plain");
+		nd->plain_body = g_mime_content_type_is_type(ct, "text", "plain");
+		const char *cs = g_mime_content_type_get_parameter(ct, "charset");
+		if (ok && cs) {
+			size_t k = strlen(cs);
+			ok = k < sizeof(nd->charset);
+			if (ok) {
+				memcpy(nd->charset, cs, k + 1);
+				nd->has_charset = true;
+			}
+		}
+		const char *b = g_mime_content_type_get_parameter(ct, "boundary");
+		if (ok && b) {
+			size_t k = strlen(b);
+			ok = k < bndcap;
+			if (ok)
+				memcpy(bnd, b, k + 1);
+		}
+		const char *name = g_mime_content_type_get_parameter(ct, "name");
+		if (ok && name) {
+			ctype_name = name;
+			nd->filename = g_strdup(name);
+		}
+		g_object_unref(ct);
+		if (!ok)
+			return false;
+	} else {
+		memcpy(nd->type, "text/plain", 11);
+		nd->plain_body = true;
+	}
+	(void)ctype_name;
+	if (h->v[FH_CDISP].set) {
+		char *v = span_str(&h->v[FH_CDISP], tmp, sizeof(tmp), &heap);
+		if (!v)
+			return false;
+		GMimeContentDisposition *cd = g_mime_content_disposition_parse(parser_options, v);
+		if (heap)
+			free(v);
+		if (!cd)
+			return false;
+		nd->disp_attachment = g_mime_content_disposition_is_attachment(cd);
+		const char *fn = g_mime_content_disposition_get_parameter(cd, "filename");
+		if (fn) {
+			g_free(nd->filename);
+			nd->filename = g_strdup(fn);
+		}
+		g_object_unref(cd);
+		if (nd->disp_attachment)
+			nd->plain_body = false;
+	}
+	nd->enc = FE_IDENTITY;
+	if (h->v[FH_CTE].set) {
+		const char *p;
+		size_t n;
+		if (!span_plain(&h->v[FH_CTE], &p, &n))
+			return false;
+		static const char *const ident[] = {"7bit", "8bit", "binary"};
+		bool known = false;
+		for (size_t i = 0; i < 3 && !known; i++)
+			known = n == strlen(ident[i]) && g_ascii_strncasecmp(p, ident[i], n) == 0;
+		if (!known) {
+			if (n == 6 && g_ascii_strncasecmp(p, "base64", 6) == 0)
+				nd->enc = FE_BASE64;
+			else if (n == 16 && g_ascii_strncasecmp(p, "quoted-printable", 16) == 0)
+				nd->enc = FE_QP;
+			else if (n != 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Is s[at..) (at a line start) the delimiter "--" bnd? Sets *close for "--" bnd "--", *next to
+ * the start of the following line. Returns 1 for a delimiter, 0 for none, -1 for a line that
+ * starts like one and goes on (decline). */
+static int delim_at(const char *s, size_t n, size_t at, const char *bnd, size_t bl, bool *close,
+		    size_t *next)
+{
+	if (n - at < bl + 2 || s[at] != '-' || s[at + 1] != '-' || memcmp(s + at + 2, bnd, bl) != 0)
+		return 0;
+	size_t r = at + 2 + bl;
+	*close = false;
+	if (r + 1 < n && s[r] == '-' && s[r + 1] == '-') {
+		*close = true;
+		r += 2;
+	}
+	if (r == n) {
+		*next = n;
+		return 1;
+	}
+	if (s[r] == '\n') {
+		*next = r + 1;
+		return 1;
+	}
+	if (s[r] == '\r' && r + 1 < n && s[r + 1] == '\n') {
+		*next = r + 2;
+		return 1;
+	}
+	return -1;
+}
+
+/* The next line start at or after from where a delimiter line of bnd begins, or n. */
+static size_t delim_find(const char *s, size_t n, size_t from, const char *bnd, size_t bl)
+{
+	while (from < n) {
+		const char *q = memmem(s + from, n - from, bnd, bl);
+		if (!q)
+			return n;
+		size_t at = (size_t)(q - s);
+		if (at >= 2 && s[at - 1] == '-' && s[at - 2] == '-' &&
+		    (at == 2 || s[at - 3] == '\n'))
+			return at - 2;
+		from = at + 1;
+	}
+	return n;
+}
+
+static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body, size_t blen,
+			int nest, struct fnode **out);
+
+static bool scan_multipart(struct fscan *sc, struct fnode *nd, const char *bnd, int nest)
+{
+	size_t bl = strlen(bnd);
+	const char *s = nd->body;
+	size_t n = nd->blen;
+	if (bl == 0 || bl > 70)
+		return false;
+	bool close = false;
+	size_t next = 0;
+	size_t at = delim_find(s, n, 0, bnd, bl);
+	if (at == n || delim_at(s, n, at, bnd, bl, &close, &next) != 1 || close)
+		return false;
+	struct fnode **link = &nd->child;
+	while (!close) {
+		size_t start = next;
+		size_t d = delim_find(s, n, start, bnd, bl);
+		if (d == n)
+			return false; /* no closing delimiter */
+		if (delim_at(s, n, d, bnd, bl, &close, &next) != 1)
+			return false;
+		size_t end = d;
+		if (end > start && s[end - 1] == '\n')
+			end--;
+		if (end > start && s[end - 1] == '\r')
+			end--;
+		struct fhdr ph;
+		size_t hl = scan_headers(s + start, end - start, &ph);
+		if (hl == 0)
+			return false;
+		struct fnode *c;
+		if (!scan_entity(sc, &ph, s + start + hl, end - start - hl, nest + 1, &c))
+			return false;
+		*link = c;
+		link = &c->next;
+	}
+	/* nothing in the epilogue that looks like a delimiter of this multipart */
+	return delim_find(s, n, next, bnd, bl) == n;
+}
+
+static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body, size_t blen,
+			int nest, struct fnode **out)
+{
+	if (nest > FAST_MAX_NEST || sc->used >= FAST_MAX_NODES)
+		return false;
+	struct fnode *nd = &sc->node[sc->used++];
+	memset(nd, 0, offsetof(struct fnode, hdr));
+	nd->child = nd->next = NULL;
+	*out = nd;
+	nd->body = body;
+	nd->blen = blen;
+	char bnd[80];
+	if (!scan_content_fields(h, nd, bnd, sizeof(bnd)))
+		return false;
+	if (strncmp(nd->type, "multipart/", 10) == 0) {
+		const char *st = nd->type + 10;
+		if (strcmp(st, "mixed") != 0 && strcmp(st, "alternative") != 0 &&
+		    strcmp(st, "related") != 0 && strcmp(st, "report") != 0)
+			return false;
+		if (nd->enc != FE_IDENTITY || !bnd[0])
+			return false;
+		nd->kind = FK_MULTI;
+		nd->alternative = strcmp(st, "alternative") == 0;
+		return scan_multipart(sc, nd, bnd, nest);
+	}
+	if (strncmp(nd->type, "message/", 8) == 0) {
+		if (strcmp(nd->type + 8, "rfc822") != 0 || nd->enc != FE_IDENTITY)
+			return false;
+		nd->kind = FK_MESSAGE;
+		if (!starts_with_field(body, blen))
+			return false;
+		size_t hl = scan_headers(body, blen, &nd->hdr);
+		if (hl == 0)
+			return false;
+		return scan_entity(sc, &nd->hdr, body + hl, blen - hl, nest + 1, &nd->child);
+	}
+	nd->kind = FK_LEAF;
+	return true;
+}
+
+static void fscan_free(struct fscan *sc)
+{
+	for (size_t i = 0; i < sc->used; i++)
+		g_free(sc->node[i].filename);
+	sc->used = 0;
+}
+
+/* base64 of whole groups of four, padding only at the end, line breaks and blanks between.
+ * Writes the bytes to out (room for n * 3 / 4 + 3) or, with out NULL, only counts them.
+ * False for anything else. */
+static bool fast_base64(const char *s, size_t n, char *out, size_t *olen)
+{
+	unsigned acc = 0;
+	int k = 0;
+	size_t o = 0, pad = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+			continue;
+		int v;
+		if (c == '=') {
+			if (++pad > 2)
+				return false;
+			v = 0;
+		} else {
+			v = pad ? -1 : b64_value(c);
+			if (v < 0)
+				return false;
+		}
+		acc = (acc << 6) | (unsigned)v;
+		if (++k == 4) {
+			if (out) {
+				out[o] = (char)(acc >> 16 & 0xff);
+				out[o + 1] = (char)(acc >> 8 & 0xff);
+				out[o + 2] = (char)(acc & 0xff);
+			}
+			o += 3;
+			k = 0;
+			acc = 0;
+		}
+	}
+	if (k != 0)
+		return false;
+	*olen = o - pad;
+	return true;
+}
+
+/* quoted-printable: "=" and two hex digits, or a soft line break "=\n" / "=\r\n". */
+static bool fast_qp(const char *s, size_t n, char *out, size_t *olen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c != '=') {
+			if (out)
+				out[o] = c;
+			o++;
+			continue;
+		}
+		if (i + 1 < n && s[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n') {
+			i += 2;
+			continue;
+		}
+		if (i + 2 >= n || !g_ascii_isxdigit(s[i + 1]) || !g_ascii_isxdigit(s[i + 2]))
+			return false;
+		if (out)
+			out[o] = (char)(g_ascii_xdigit_value(s[i + 1]) * 16 +
+					g_ascii_xdigit_value(s[i + 2]));
+		o++;
+		i += 2;
+	}
+	*olen = o;
+	return true;
+}
+
+struct fwalk {
+	struct walk w;
+	bool decline;
+};
+
+static char *span_text(const struct span *v, size_t max, bool *cut)
+{
+	struct buf b = {.max = max};
+	if (v->set)
+		header_decode(v->p, v->n, &b);
+	if (b.nomem) {
+		free(b.p);
+		return NULL;
+	}
+	*cut |= b.cut;
+	return b.p ? b.p : calloc(1, 1);
+}
+
+static void fwalk_leaf(struct fwalk *fw, const struct fnode *nd, int depth, unsigned flags)
+{
+	struct walk *w = &fw->w;
+	bool is_text = strncmp(nd->type, "text/", 5) == 0;
+	/* decode first: a decline must come before anything is written */
+	const char *data = nd->body;
+	size_t dlen = nd->blen;
+	char *dec = NULL;
+	if (nd->enc != FE_IDENTITY) {
+		bool ok;
+		if (is_text) {
+			dec = malloc(nd->blen + 4);
+			if (!dec) {
+				w->nomem = true;
+				return;
+			}
+		}
+		ok = nd->enc == FE_BASE64 ? fast_base64(nd->body, nd->blen, dec, &dlen)
+					  : fast_qp(nd->body, nd->blen, dec, &dlen);
+		if (!ok) {
+			free(dec);
+			fw->decline = true;
+			return;
+		}
+		data = dec;
+	}
+	struct mail_part *p = part_new(w);
+	if (!p) {
+		free(dec);
+		return;
+	}
+	p->depth = depth;
+	p->type = strdup(nd->type);
+	if (!p->type) {
+		free(dec);
+		w->nomem = true;
+		return;
+	}
+	if (nd->filename && *nd->filename) {
+		p->filename = dup_utf8(nd->filename, w->lim->max_header_bytes, &w->truncated);
+		if (!p->filename) {
+			free(dec);
+			w->nomem = true;
+			return;
+		}
+	}
+	p->html = strcmp(nd->type, "text/html") == 0;
+	p->attachment = !is_text || p->filename || nd->disp_attachment;
+	p->size = dlen;
+	if (is_text) {
+		struct buf t = {.max = w->lim->max_text_bytes};
+		convert_into(nd->has_charset ? nd->charset : NULL, data, dlen, &t);
+		if (t.nomem) {
+			free(t.p);
+			free(dec);
+			w->nomem = true;
+			return;
+		}
+		w->truncated |= t.cut;
+		t.len = crlf_to_lf(t.p, t.len);
+		p->text = t.p ? t.p : calloc(1, 1);
+		p->text_len = t.len;
+		if (!p->text)
+			w->nomem = true;
+	}
+	free(dec);
+	if (!p->text)
+		return;
+	if (p->html) {
+		buf_break(&w->html);
+		buf_put(&w->html, p->text, p->text_len);
+		if ((flags & LEAF_HTML_TEXT) && !p->attachment) {
+			buf_break(&w->text);
+			html_to_text(p->text, p->text_len, &w->text);
+		}
+	} else if (!p->attachment && (flags & LEAF_BODY_TEXT)) {
+		buf_break(&w->text);
+		buf_put(&w->text, p->text, p->text_len);
+	} else if (p->attachment) {
+		buf_break(&w->text);
+		buf_puts(&w->text, "-------- attachment: ");
+		buf_puts(&w->text, p->filename ? p->filename : "(no name)");
+		buf_puts(&w->text, " (");
+		buf_puts(&w->text, p->type);
+		buf_puts(&w->text, ") --------\n");
+		buf_put(&w->text, p->text, p->text_len);
+	}
+}
+
+static void fwalk_object(struct fwalk *fw, const struct fnode *nd, int depth, int nest,
+			 unsigned flags);
+
+static void fwalk_message(struct fwalk *fw, const struct fnode *nd, int depth, int nest)
+{
+	struct walk *w = &fw->w;
+	struct mail_part *p = part_new(w);
+	if (!p)
+		return;
+	p->depth = depth;
+	p->type = strdup(nd->type);
+	p->attachment = true;
+	if (!p->type) {
+		w->nomem = true;
+		return;
+	}
+	if (nd->filename && *nd->filename) {
+		p->filename = dup_utf8(nd->filename, w->lim->max_header_bytes, &w->truncated);
+		if (!p->filename) {
+			w->nomem = true;
+			return;
+		}
+	}
+	p->size = nd->blen;
+	if (depth + 1 > w->lim->max_depth) {
+		w->truncated = true;
+		return;
+	}
+	buf_break(&w->text);
+	buf_puts(&w->text, "-------- forwarded message --------\n");
+	static const struct {
+		int f;
+		const char *name;
+	} shown[] = {{FH_FROM, "From"},
+		     {FH_TO, "To"},
+		     {FH_CC, "Cc"},
+		     {FH_DATE, "Date"},
+		     {FH_SUBJECT, "Subject"}};
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		char *v =
+		    span_text(&nd->hdr.v[shown[i].f], w->lim->max_header_bytes, &w->truncated);
+		if (!v) {
+			w->nomem = true;
+			return;
+		}
+		if (*v) {
+			buf_puts(&w->text, shown[i].name);
+			buf_puts(&w->text, ": ");
+			buf_puts(&w->text, v);
+			buf_put(&w->text, "\n", 1);
+		}
+		free(v);
+	}
+	if (nd->child)
+		fwalk_object(fw, nd->child, depth + 1, nest + 1, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+}
+
+static void fwalk_object(struct fwalk *fw, const struct fnode *nd, int depth, int nest,
+			 unsigned flags)
+{
+	struct walk *w = &fw->w;
+	if (w->nomem || fw->decline)
+		return;
+	if (nest > MAIL_MAX_NEST) {
+		w->truncated = true;
+		return;
+	}
+	if (nd->kind == FK_MULTI) {
+		const struct fnode *plain = NULL;
+		if (nd->alternative)
+			for (const struct fnode *c = nd->child; c && !plain; c = c->next)
+				if (c->kind == FK_LEAF && c->plain_body)
+					plain = c;
+		for (const struct fnode *c = nd->child; c && !w->nomem && !fw->decline;
+		     c = c->next) {
+			unsigned f = flags;
+			if (plain)
+				f = c == plain ? (flags | LEAF_BODY_TEXT) & ~LEAF_HTML_TEXT
+					       : flags & ~(LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+			fwalk_object(fw, c, depth, nest + 1, f);
+		}
+	} else if (nd->kind == FK_MESSAGE) {
+		fwalk_message(fw, nd, depth, nest);
+	} else {
+		fwalk_leaf(fw, nd, depth, flags);
+	}
+}
+
+/* The top-level fields as headers_into() reads them through GMime. False to decline. */
+static int fast_headers_into(struct fwalk *fw, const struct fhdr *h)
+{
+	struct walk *w = &fw->w;
+	struct mail_msg *msg = w->msg;
+	size_t max = w->lim->max_header_bytes;
+	bool cut = false;
+	const char *p;
+	size_t n;
+	char tmp[512];
+	char *from = span_text(&h->v[FH_FROM], max, &cut);
+	if (!from)
+		return MAIL_E_NOMEM;
+	int rc = from_split(from, max, &msg->from, &msg->from_addr, &cut);
+	free(from);
+	if (rc != 0)
+		return rc;
+	msg->to = span_text(&h->v[FH_TO], max, &cut);
+	msg->subject = span_text(&h->v[FH_SUBJECT], max, &cut);
+	msg->date_hdr = span_text(&h->v[FH_DATE], max, &cut);
+	msg->date = 0;
+	if (h->v[FH_MSGID].set) {
+		if (!span_plain(&h->v[FH_MSGID], &p, &n) || n >= sizeof(tmp))
+			return MAIL_DECLINED;
+		for (size_t i = 0; i < n; i++)
+			if (p[i] == ' ' || p[i] == '\t' || p[i] == '(')
+				return MAIL_DECLINED;
+		memcpy(tmp, p, n);
+		tmp[n] = '\0';
+		char *id = g_mime_utils_decode_message_id(tmp);
+		msg->message_id = dup_utf8(id, max, &cut);
+		g_free(id);
+	} else {
+		msg->message_id = calloc(1, 1);
+	}
+	if (h->v[FH_DATE].set) {
+		if (!span_plain(&h->v[FH_DATE], &p, &n) || n >= sizeof(tmp))
+			return MAIL_DECLINED;
+		memcpy(tmp, p, n);
+		tmp[n] = '\0';
+		GDateTime *d = g_mime_utils_header_decode_date(tmp);
+		if (d) {
+			msg->date = (int64_t)g_date_time_to_unix(d);
+			g_date_time_unref(d);
+		}
+	}
+	w->truncated |= cut;
+	if (!msg->to || !msg->subject || !msg->message_id || !msg->date_hdr)
+		return MAIL_E_NOMEM;
+	return 0;
+}
+
+/* Move the walk's text and HTML into out. */
+static int walk_finish(struct walk *w, struct mail_msg *out)
+{
+	if (w->nomem || w->text.nomem || w->html.nomem)
+		return MAIL_E_NOMEM;
+	out->text = w->text.p ? w->text.p : calloc(1, 1);
+	out->text_len = w->text.len;
+	w->text.p = NULL;
+	out->html = w->html.p ? w->html.p : calloc(1, 1);
+	out->html_len = w->html.len;
+	w->html.p = NULL;
+	out->truncated = w->truncated || w->text.cut || w->html.cut;
+	if (!out->text || !out->html)
+		return MAIL_E_NOMEM;
+	return 0;
+}
+
+/* The message body[0..blen) (past any mbox line) by the scanner: 0, MAIL_DECLINED with *out
+ * zeroed, or MAIL_E_NOMEM. */
+static int fast_parse(const char *body, size_t blen, const struct mail_limits *lim,
+		      struct mail_msg *out)
+{
+	struct fhdr top;
+	size_t hl = scan_headers(body, blen, &top);
+	if (hl == 0 || hl > lim->max_header_bytes)
+		return MAIL_DECLINED;
+	struct fscan *sc = malloc(sizeof(*sc));
+	if (!sc)
+		return MAIL_E_NOMEM;
+	sc->used = 0;
+	struct fnode *root = NULL;
+	int rc = MAIL_DECLINED;
+	struct fwalk fw = {.w = {.lim = lim, .msg = out}};
+	fw.w.text.max = fw.w.html.max = lim->max_text_bytes;
+	if (!scan_entity(sc, &top, body + hl, blen - hl, 0, &root))
+		goto out;
+	rc = fast_headers_into(&fw, &top);
+	if (rc != 0)
+		goto out;
+	fwalk_object(&fw, root, 0, 0, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+	rc = fw.decline ? MAIL_DECLINED : walk_finish(&fw.w, out);
+out:
+	free(fw.w.text.p);
+	free(fw.w.html.p);
+	fscan_free(sc);
+	free(sc);
+	if (rc != 0)
+		mail_msg_free(out);
+	return rc;
+}
+
 int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struct mail_msg *out,
 	       char *err, size_t errlen)
+{
+	return mail_parse_path(MAIL_PATH_AUTO, raw, len, lim, out, err, errlen);
+}
+
+int mail_parse_path(enum mail_path path, const char *raw, size_t len, const struct mail_limits *lim,
+		    struct mail_msg *out, char *err, size_t errlen)
 {
 	if (!out || (!raw && len)) {
 		set_err(err, errlen, "invalid argument");
@@ -1197,6 +1976,14 @@ int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struc
 	}
 
 	int rc = 0;
+	if (path != MAIL_PATH_GMIME) {
+		rc = fast_parse(raw + at, len - at, lim, out);
+		if (rc == MAIL_E_NOMEM)
+			set_err(err, errlen, "out of memory");
+		if (rc != MAIL_DECLINED || path == MAIL_PATH_FAST)
+			return rc;
+		rc = 0;
+	}
 	struct walk w = {.lim = lim, .msg = out};
 	w.text.max = w.html.max = lim->max_text_bytes;
 	GMimeStream *stream = NULL;
@@ -1242,19 +2029,7 @@ int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struc
 	GMimeObject *top = g_mime_message_get_mime_part(m);
 	if (top)
 		walk_object(&w, top, 0, 0, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
-	if (w.nomem || w.text.nomem || w.html.nomem) {
-		rc = MAIL_E_NOMEM;
-		goto out;
-	}
-	out->text = w.text.p ? w.text.p : calloc(1, 1);
-	out->text_len = w.text.len;
-	w.text.p = NULL;
-	out->html = w.html.p ? w.html.p : calloc(1, 1);
-	out->html_len = w.html.len;
-	w.html.p = NULL;
-	out->truncated = w.truncated || w.text.cut || w.html.cut;
-	if (!out->text || !out->html)
-		rc = MAIL_E_NOMEM;
+	rc = walk_finish(&w, out);
 out:
 	if (rc == MAIL_E_NOMEM)
 		set_err(err, errlen, "out of memory");
@@ -1269,6 +2044,67 @@ out:
 	if (rc != 0)
 		mail_msg_free(out);
 	return rc;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool mail_msg_same(const struct mail_msg *a, const struct mail_msg *b, char *why, size_t whylen)
+{
+	const char *diff = NULL;
+	size_t part = 0;
+	if (!str_same(a->from, b->from))
+		diff = "from";
+	else if (!str_same(a->from_addr, b->from_addr))
+		diff = "from_addr";
+	else if (!str_same(a->to, b->to))
+		diff = "to";
+	else if (!str_same(a->subject, b->subject))
+		diff = "subject";
+	else if (!str_same(a->message_id, b->message_id))
+		diff = "message_id";
+	else if (!str_same(a->date_hdr, b->date_hdr))
+		diff = "date_hdr";
+	else if (a->date != b->date)
+		diff = "date";
+	else if (a->text_len != b->text_len || !str_same(a->text, b->text))
+		diff = "text";
+	else if (a->html_len != b->html_len || !str_same(a->html, b->html))
+		diff = "html";
+	else if (a->truncated != b->truncated)
+		diff = "truncated";
+	else if (a->nparts != b->nparts)
+		diff = "nparts";
+	for (; !diff && part < a->nparts; part++) {
+		const struct mail_part *p = &a->parts[part], *q = &b->parts[part];
+		if (!str_same(p->type, q->type))
+			diff = "part type";
+		else if (!str_same(p->filename, q->filename))
+			diff = "part filename";
+		else if (p->text_len != q->text_len || !str_same(p->text, q->text))
+			diff = "part text";
+		else if (p->size != q->size)
+			diff = "part size";
+		else if (p->depth != q->depth)
+			diff = "part depth";
+		else if (p->attachment != q->attachment)
+			diff = "part attachment";
+		else if (p->html != q->html)
+			diff = "part html";
+	}
+	if (diff && why && whylen) {
+		char t[64];
+		if (strncmp(diff, "part", 4) == 0)
+			(void)snprintf(t, sizeof(t), "%s of part %zu", diff, part - 1);
+		else
+			(void)snprintf(t, sizeof(t), "%s", diff);
+		set_err(why, whylen, t);
+	}
+	return !diff;
 }
 
 void mail_msg_free(struct mail_msg *m)
