@@ -119,11 +119,31 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* The length of the run of ASCII bytes other than NUL at u[i..n), read eight at a time. */
+static size_t ascii_run(const unsigned char *u, size_t i, size_t n)
+{
+	size_t s = i;
+	while (n - i >= 8) {
+		uint64_t w;
+		memcpy(&w, u + i, 8);
+		/* any byte >= 0x80, or any byte 0x00 */
+		if ((w | ((w - 0x0101010101010101u) & ~w)) & 0x8080808080808080u)
+			break;
+		i += 8;
+	}
+	while (i < n && u[i] >= 0x01 && u[i] < 0x80)
+		i++;
+	return i - s;
+}
+
 static bool utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
+		i += ascii_run(u, i, n);
+		if (i == n)
+			break;
 		if (u[i] >= 0x01 && u[i] < 0x80) {
 			i++;
 			continue;
@@ -142,6 +162,9 @@ static void buf_put_utf8(struct buf *b, const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n && !b->cut && !b->nomem) {
+		i += ascii_run(u, i, n);
+		if (i == n)
+			break;
 		size_t k = u[i] >= 0x01 && u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
 		if (k) {
 			i += k;
@@ -1236,6 +1259,306 @@ struct fscan {
 	size_t used;
 };
 
+/* ---- plain forms of the structured fields, read without GMime's parsers ----
+ *
+ * GMime's value parsers allocate an object per field and per parameter; for the plain forms
+ * that nearly every report has, the scanner reads the values itself and calls GMime's parsers
+ * for anything else (RFC 2231 parameters, encoded words, quoted pairs, comments, 8-bit bytes),
+ * so that both paths agree by construction on what is not plain. */
+
+struct pv {
+	const char *p;
+	size_t n;
+	bool set;
+};
+
+static bool tok_byte(unsigned char c)
+{
+	return c > 32 && c < 127 && !strchr("()<>@,;:\\\"/[]?=", c);
+}
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+	while (i < n && is_space_byte(s[i]))
+		i++;
+	return i;
+}
+
+static size_t token_end(const char *s, size_t n, size_t i)
+{
+	while (i < n && tok_byte((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* "type/subtype" (want_sub) or "token", then "; name=value" parameters of tokens or quoted
+ * strings of printable ASCII, at s[0..n). The values of the parameters named in names (at most
+ * 4) go to vals. False when the value is not of this form. */
+static bool plain_field(const char *s, size_t n, bool want_sub, struct pv *t, struct pv *st,
+			const char *const *names, size_t nnames, struct pv *vals)
+{
+	size_t i = skip_ws(s, n, 0), e = token_end(s, n, i);
+	if (e == i)
+		return false;
+	*t = (struct pv){s + i, e - i, true};
+	i = e;
+	if (want_sub) {
+		if (i >= n || s[i] != '/')
+			return false;
+		e = token_end(s, n, ++i);
+		if (e == i)
+			return false;
+		*st = (struct pv){s + i, e - i, true};
+		i = e;
+	}
+	for (size_t k = 0; k < nnames; k++)
+		vals[k].set = false;
+	for (;;) {
+		i = skip_ws(s, n, i);
+		if (i == n)
+			return true;
+		if (s[i] != ';')
+			return false;
+		i = skip_ws(s, n, i + 1);
+		e = token_end(s, n, i);
+		if (e == i || memchr(s + i, '*', e - i))
+			return false;
+		size_t ns = i, nn = e - i;
+		i = skip_ws(s, n, e);
+		if (i >= n || s[i] != '=')
+			return false;
+		i = skip_ws(s, n, i + 1);
+		struct pv v;
+		if (i < n && s[i] == '"') {
+			size_t j = i + 1;
+			while (j < n && s[j] != '"' && s[j] != '\\' && (unsigned char)s[j] >= 32 &&
+			       (unsigned char)s[j] < 127)
+				j++;
+			if (j >= n || s[j] != '"')
+				return false;
+			v = (struct pv){s + i + 1, j - i - 1, true};
+			i = j + 1;
+		} else {
+			e = token_end(s, n, i);
+			if (e == i)
+				return false;
+			v = (struct pv){s + i, e - i, true};
+			i = e;
+		}
+		if (memmem(v.p, v.n, "=?", 2))
+			return false;
+		for (size_t k = 0; k < nnames; k++)
+			if (strlen(names[k]) == nn &&
+			    g_ascii_strncasecmp(s + ns, names[k], nn) == 0) {
+				if (vals[k].set)
+					return false;
+				vals[k] = v;
+			}
+	}
+}
+
+static bool pv_copy(char *dst, size_t cap, const struct pv *v)
+{
+	if (v->n >= cap)
+		return false;
+	memcpy(dst, v->p, v->n);
+	dst[v->n] = '\0';
+	return true;
+}
+
+static bool pv_is(const struct pv *v, const char *s)
+{
+	return strlen(s) == v->n && g_ascii_strncasecmp(v->p, s, v->n) == 0;
+}
+
+/* Content-Type of the plain form into nd and bnd: 1; not plain: 0; decline: -1. */
+static int plain_content_type(const struct span *sp, struct fnode *nd, char *bnd, size_t bndcap)
+{
+	static const char *const names[] = {"charset", "boundary", "name"};
+	struct pv t = {0}, st = {0}, v[3] = {{0}};
+	if (!plain_field(sp->p, sp->n, true, &t, &st, names, 3, v))
+		return 0;
+	if (t.n + st.n + 2 > sizeof(nd->type))
+		return -1;
+	for (size_t i = 0; i < t.n; i++)
+		nd->type[i] = g_ascii_tolower(t.p[i]);
+	nd->type[t.n] = '/';
+	for (size_t i = 0; i < st.n; i++)
+		nd->type[t.n + 1 + i] = g_ascii_tolower(st.p[i]);
+	nd->type[t.n + 1 + st.n] = '\0';
+	nd->plain_body = pv_is(&t, "text") && pv_is(&st, "plain");
+	if (v[0].set) {
+		if (!pv_copy(nd->charset, sizeof(nd->charset), &v[0]))
+			return -1;
+		nd->has_charset = true;
+	}
+	if (v[1].set && !pv_copy(bnd, bndcap, &v[1]))
+		return -1;
+	if (v[2].set) {
+		nd->filename = g_strndup(v[2].p, v[2].n);
+		if (!nd->filename)
+			return -1;
+	}
+	return 1;
+}
+
+/* Content-Disposition of the plain form into nd: 1; not plain: 0; decline: -1. */
+static int plain_disposition(const struct span *sp, struct fnode *nd)
+{
+	static const char *const names[] = {"filename"};
+	struct pv t = {0}, v[1] = {{0}};
+	if (!plain_field(sp->p, sp->n, false, &t, NULL, names, 1, v))
+		return 0;
+	nd->disp_attachment = pv_is(&t, "attachment");
+	if (v[0].set) {
+		g_free(nd->filename);
+		nd->filename = g_strndup(v[0].p, v[0].n);
+		if (!nd->filename)
+			return -1;
+	}
+	return 1;
+}
+
+static bool atext_byte(unsigned char c)
+{
+	return g_ascii_isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* local@domain of atext and dots, no dot at either end of a part, no "xn--": the length, or 0 */
+static size_t plain_addr(const char *s, size_t n)
+{
+	size_t i = 0, at = 0;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '@') {
+			if (at || i == 0 || s[i - 1] == '.')
+				return 0;
+			at = i;
+		} else if (c == '.') {
+			if (i == 0 || s[i - 1] == '.' || s[i - 1] == '@')
+				return 0;
+		} else if (!atext_byte(c)) {
+			break;
+		}
+	}
+	if (!at || at + 1 == i || s[i - 1] == '.' || memmem(s, i, "xn--", 4) ||
+	    memmem(s, i, "=?", 2))
+		return 0;
+	return i;
+}
+
+/* From as "addr", "Words <addr>" or "\"Quoted\" <addr>": its display name (else the address)
+ * and address, as GMime's address parser gives them; otherwise that parser. */
+static int fast_from_split(const char *from, size_t max, char **ret_name, char **ret_addr,
+			   bool *cut)
+{
+	size_t n = strlen(from);
+	size_t k = plain_addr(from, n);
+	if (k && k == n) {
+		*ret_name = dup_utf8(from, max, cut);
+		*ret_addr = dup_utf8(from, max, cut);
+		return *ret_name && *ret_addr ? 0 : MAIL_E_NOMEM;
+	}
+	const char *lt = strchr(from, '<');
+	if (!lt || lt == from || lt[-1] != ' ' || n < 2 || from[n - 1] != '>')
+		return from_split(from, max, ret_name, ret_addr, cut);
+	const char *a = lt + 1;
+	size_t an = (size_t)(from + n - 1 - a);
+	if (plain_addr(a, an) != an)
+		return from_split(from, max, ret_name, ret_addr, cut);
+	const char *nm = from;
+	size_t nn = (size_t)(lt - 1 - from);
+	if (nn >= 2 && nm[0] == '"' && nm[nn - 1] == '"') {
+		nm++;
+		nn -= 2;
+		for (size_t i = 0; i < nn; i++)
+			if (nm[i] == '"' || nm[i] == '\\' || (unsigned char)nm[i] < 32)
+				return from_split(from, max, ret_name, ret_addr, cut);
+		if (nn == 0 || nm[0] == ' ' || nm[nn - 1] == ' ')
+			return from_split(from, max, ret_name, ret_addr, cut);
+	} else {
+		/* atoms of atext or UTF-8 bytes, single spaces between */
+		for (size_t i = 0; i < nn; i++) {
+			unsigned char c = (unsigned char)nm[i];
+			bool ok = c >= 0x80 || atext_byte(c) ||
+				  (c == ' ' && i > 0 && i + 1 < nn && nm[i + 1] != ' ');
+			if (!ok)
+				return from_split(from, max, ret_name, ret_addr, cut);
+		}
+		if (nn == 0 || memmem(nm, nn, "=?", 2))
+			return from_split(from, max, ret_name, ret_addr, cut);
+	}
+	char *tn = g_strndup(nm, nn), *ta = g_strndup(a, an);
+	*ret_name = tn ? dup_utf8(tn, max, cut) : NULL;
+	*ret_addr = ta ? dup_utf8(ta, max, cut) : NULL;
+	g_free(tn);
+	g_free(ta);
+	return *ret_name && *ret_addr ? 0 : MAIL_E_NOMEM;
+}
+
+/* days since 1970-01-01 of a proleptic Gregorian date */
+static int64_t days_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool digits(const char *s, size_t n, unsigned *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!g_ascii_isdigit(s[i]))
+			return false;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return true;
+}
+
+/* "[Www, ]D[D] Mon YYYY HH:MM:SS +hhmm" to Unix seconds; false for any other form. */
+static bool plain_date(const char *s, size_t n, int64_t *out)
+{
+	static const char days[] = "MonTueWedThuFriSatSun";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	size_t i = 0;
+	if (n >= 5 && s[3] == ',' && s[4] == ' ') {
+		bool known = false;
+		for (size_t d = 0; d < 7 && !known; d++)
+			known = memcmp(s, days + 3 * d, 3) == 0;
+		if (!known)
+			return false;
+		i = 5;
+	}
+	unsigned day, mon = 0, year, hh, mm, ss, oh, om;
+	size_t dl = i + 1 < n && s[i + 1] != ' ' ? 2 : 1;
+	if (n - i != dl + 24 || !digits(s + i, dl, &day))
+		return false;
+	i += dl;
+	const char *r = s + i; /* " Mon YYYY HH:MM:SS +hhmm" */
+	if (r[0] != ' ' || r[4] != ' ' || r[9] != ' ' || r[12] != ':' || r[15] != ':' ||
+	    r[18] != ' ' || (r[19] != '+' && r[19] != '-'))
+		return false;
+	for (unsigned m = 0; m < 12 && !mon; m++)
+		if (memcmp(r + 1, months + 3 * m, 3) == 0)
+			mon = m + 1;
+	if (!mon || !digits(r + 5, 4, &year) || !digits(r + 10, 2, &hh) ||
+	    !digits(r + 13, 2, &mm) || !digits(r + 16, 2, &ss) || !digits(r + 20, 2, &oh) ||
+	    !digits(r + 22, 2, &om))
+		return false;
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	if (year < 1970 || year > 9999 || day < 1 || day > mdays[mon - 1] ||
+	    (mon == 2 && day == 29 && !leap) || hh > 23 || mm > 59 || ss > 59 || oh > 14 || om > 59)
+		return false;
+	int64_t off = (int64_t)(oh * 3600 + om * 60);
+	*out = days_civil(year, mon, day) * 86400 + (int64_t)(hh * 3600 + mm * 60 + ss) -
+	       (r[19] == '-' ? -off : off);
+	return true;
+}
+
 /* Scan the header block at s[0..n) into h. Returns the block's length including its empty
  * line, or 0 to decline. */
 static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
@@ -1343,9 +1666,13 @@ static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bn
 {
 	char tmp[512];
 	bool heap;
-	const char *ctype_name = NULL;
 	bnd[0] = '\0';
-	if (h->v[FH_CTYPE].set) {
+	int plain = h->v[FH_CTYPE].set ? plain_content_type(&h->v[FH_CTYPE], nd, bnd, bndcap) : 0;
+	if (plain < 0)
+		return false;
+	if (plain > 0) {
+		/* read above */
+	} else if (h->v[FH_CTYPE].set) {
 		char *v = span_str(&h->v[FH_CTYPE], tmp, sizeof(tmp), &heap);
 		if (!v)
 			return false;
@@ -1377,7 +1704,6 @@ static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bn
 		}
 		const char *name = g_mime_content_type_get_parameter(ct, "name");
 		if (ok && name) {
-			ctype_name = name;
 			nd->filename = g_strdup(name);
 		}
 		g_object_unref(ct);
@@ -1387,8 +1713,13 @@ static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bn
 		memcpy(nd->type, "text/plain", 11);
 		nd->plain_body = true;
 	}
-	(void)ctype_name;
-	if (h->v[FH_CDISP].set) {
+	plain = h->v[FH_CDISP].set ? plain_disposition(&h->v[FH_CDISP], nd) : 0;
+	if (plain < 0)
+		return false;
+	if (plain > 0) {
+		if (nd->disp_attachment)
+			nd->plain_body = false;
+	} else if (h->v[FH_CDISP].set) {
 		char *v = span_str(&h->v[FH_CDISP], tmp, sizeof(tmp), &heap);
 		if (!v)
 			return false;
@@ -1563,28 +1894,36 @@ static void fscan_free(struct fscan *sc)
 	sc->used = 0;
 }
 
+/* base64 digit values; '=' counts as 0 (the padding is taken off at the end), 64 marks the
+ * blanks that may come between, -1 everything else */
+static signed char b64_rank[256];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_rank_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		b64_rank[c] = (signed char)(c == '=' ? 0 : b64_value((unsigned char)c));
+	b64_rank['\n'] = b64_rank['\r'] = b64_rank[' '] = b64_rank['\t'] = 64;
+}
+
 /* base64 of whole groups of four, padding only at the end, line breaks and blanks between.
  * Writes the bytes to out (room for n * 3 / 4 + 3) or, with out NULL, only counts them.
  * False for anything else. */
 static bool fast_base64(const char *s, size_t n, char *out, size_t *olen)
 {
+	(void)pthread_once(&b64_once, b64_rank_init);
 	unsigned acc = 0;
 	int k = 0;
 	size_t o = 0, pad = 0;
 	for (size_t i = 0; i < n; i++) {
 		unsigned char c = (unsigned char)s[i];
-		if (c == '\n' || c == '\r' || c == ' ' || c == '\t')
+		if (b64_rank[c] == 64)
 			continue;
-		int v;
-		if (c == '=') {
-			if (++pad > 2)
-				return false;
-			v = 0;
-		} else {
-			v = pad ? -1 : b64_value(c);
-			if (v < 0)
-				return false;
-		}
+		int v = b64_rank[c];
+		if (v < 0 || (pad && c != '='))
+			return false;
+		if (c == '=' && ++pad > 2)
+			return false;
 		acc = (acc << 6) | (unsigned)v;
 		if (++k == 4) {
 			if (out) {
@@ -1843,7 +2182,7 @@ static int fast_headers_into(struct fwalk *fw, const struct fhdr *h)
 	char *from = span_text(&h->v[FH_FROM], max, &cut);
 	if (!from)
 		return MAIL_E_NOMEM;
-	int rc = from_split(from, max, &msg->from, &msg->from_addr, &cut);
+	int rc = fast_from_split(from, max, &msg->from, &msg->from_addr, &cut);
 	free(from);
 	if (rc != 0)
 		return rc;
@@ -1868,6 +2207,8 @@ static int fast_headers_into(struct fwalk *fw, const struct fhdr *h)
 	if (h->v[FH_DATE].set) {
 		if (!span_plain(&h->v[FH_DATE], &p, &n) || n >= sizeof(tmp))
 			return MAIL_DECLINED;
+		if (plain_date(p, n, &msg->date))
+			goto date_done;
 		memcpy(tmp, p, n);
 		tmp[n] = '\0';
 		GDateTime *d = g_mime_utils_header_decode_date(tmp);
@@ -1876,6 +2217,7 @@ static int fast_headers_into(struct fwalk *fw, const struct fhdr *h)
 			g_date_time_unref(d);
 		}
 	}
+date_done:
 	w->truncated |= cut;
 	if (!msg->to || !msg->subject || !msg->message_id || !msg->date_hdr)
 		return MAIL_E_NOMEM;
