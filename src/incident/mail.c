@@ -1226,7 +1226,8 @@ static const struct {
 };
 
 struct span {
-	const char *p; /* the value after the colon, folding included, the line end excluded */
+	const char *p; /* the value after the colon, folding and the final line end included, as
+			  GMime keeps it (its value parsers read it so) */
 	size_t n;
 	bool set;
 };
@@ -1580,7 +1581,7 @@ static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
 			if (i == 0)
 				return 0;
 			if (cur >= 0)
-				h->v[cur].n = le - (size_t)(h->v[cur].p - s);
+				h->v[cur].n = e + 1 - (size_t)(h->v[cur].p - s);
 			i = e + 1;
 			continue;
 		}
@@ -1602,7 +1603,7 @@ static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
 		if (cur >= 0) {
 			h->v[cur].set = true;
 			h->v[cur].p = s + k + 1;
-			h->v[cur].n = le - (k + 1);
+			h->v[cur].n = e + 1 - (k + 1);
 		}
 		i = e + 1;
 	}
@@ -1660,6 +1661,36 @@ static bool copy_lower(char *dst, size_t cap, const char *a, const char *b)
 	return true;
 }
 
+/* Is every "=?" in s[0..n) the start of a well-formed encoded word (a charset, B with whole
+ * groups of base64 or Q of printable ASCII, "?=")? Malformed ones GMime's parser and its value
+ * parsers called alone do not always read alike. */
+static bool words_well_formed(const char *s, size_t n)
+{
+	const char *q = s, *e = s + n;
+	while ((q = memmem(q, (size_t)(e - q), "=?", 2)) != NULL) {
+		const char *c = q + 2;
+		while (c < e && (g_ascii_isalnum(*c) || *c == '-' || *c == '_' || *c == '.' ||
+				 *c == ':' || *c == '*'))
+			c++;
+		if (c == q + 2 || e - c < 4 || c[0] != '?' || !strchr("BbQq", c[1]) || c[2] != '?')
+			return false;
+		bool b64 = c[1] == 'B' || c[1] == 'b';
+		const char *pl = c + 3, *t = pl;
+		while (t + 1 < e && !(t[0] == '?' && t[1] == '=')) {
+			unsigned char u = (unsigned char)*t;
+			bool ok = b64 ? g_ascii_isalnum(u) || u == '+' || u == '/' || u == '='
+				      : u > 32 && u < 127;
+			if (!ok)
+				return false;
+			t++;
+		}
+		if (t + 1 >= e || (b64 && (t - pl) % 4 != 0))
+			return false;
+		q = t + 2;
+	}
+	return true;
+}
+
 /* Content-Type, Content-Disposition and Content-Transfer-Encoding of an entity into nd; the
  * boundary of a multipart into bnd. False to decline. */
 static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bnd, size_t bndcap)
@@ -1667,6 +1698,15 @@ static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bn
 	char tmp[512];
 	bool heap;
 	bnd[0] = '\0';
+	/* GMime's parser decodes 8-bit bytes in these fields by its fallback charsets before
+	 * reading the parameters; g_mime_content_type_parse() alone does not */
+	for (int f = FH_CTYPE; f <= FH_CDISP; f++)
+		for (size_t i = 0; i < h->v[f].n; i++)
+			if ((unsigned char)h->v[f].p[i] >= 0x80)
+				return false;
+	for (int f = FH_CTYPE; f <= FH_CDISP; f++)
+		if (h->v[f].set && !words_well_formed(h->v[f].p, h->v[f].n))
+			return false;
 	int plain = h->v[FH_CTYPE].set ? plain_content_type(&h->v[FH_CTYPE], nd, bnd, bndcap) : 0;
 	if (plain < 0)
 		return false;
