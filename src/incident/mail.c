@@ -1566,13 +1566,18 @@ static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
 {
 	memset(h, 0, sizeof(*h));
 	size_t i = 0;
-	int cur = -1;
+	int cur = -1, crlf = -1;
 	while (i < n) {
 		const char *nl = memchr(s + i, '\n', n - i);
 		if (!nl)
 			return 0;
 		size_t e = (size_t)(nl - s);
 		size_t le = e > i && s[e - 1] == '\r' ? e - 1 : e;
+		/* one kind of line end in a block: GMime reads folded values of mixed ones apart */
+		if (crlf < 0)
+			crlf = le != e;
+		else if (crlf != (le != e))
+			return 0;
 		if (memchr(s + i, '\0', le - i) || memchr(s + i, '\r', le - i))
 			return 0;
 		if (le == i)
