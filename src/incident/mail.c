@@ -1806,10 +1806,12 @@ static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bn
 }
 
 /* Is s[at..) (at a line start) the delimiter "--" bnd? Sets *close for "--" bnd "--", *next to
- * the start of the following line. Returns 1 for a delimiter, 0 for none, -1 for a line that
- * starts like one and goes on (decline). */
-static int delim_at(const char *s, size_t n, size_t at, const char *bnd, size_t bl, bool *close,
-		    size_t *next)
+ * the start of the following line, *crlf to whether its line ends in CR LF (at the end of s,
+ * tail tells what follows s in the message: 1 CR LF, 0 LF, -1 nothing). Returns 1 for a
+ * delimiter, 0 for none, -1 for a line that starts like one and goes on, or one at the end of
+ * the message (decline). */
+static int delim_at(const char *s, size_t n, size_t at, const char *bnd, size_t bl, int tail,
+		    bool *close, size_t *next, bool *crlf)
 {
 	if (n - at < bl + 2 || s[at] != '-' || s[at + 1] != '-' || memcmp(s + at + 2, bnd, bl) != 0)
 		return 0;
@@ -1821,14 +1823,17 @@ static int delim_at(const char *s, size_t n, size_t at, const char *bnd, size_t 
 	}
 	if (r == n) {
 		*next = n;
-		return 1;
+		*crlf = tail == 1;
+		return tail < 0 ? -1 : 1;
 	}
 	if (s[r] == '\n') {
 		*next = r + 1;
+		*crlf = false;
 		return 1;
 	}
 	if (s[r] == '\r' && r + 1 < n && s[r + 1] == '\n') {
 		*next = r + 2;
+		*crlf = true;
 		return 1;
 	}
 	return -1;
@@ -1851,19 +1856,22 @@ static size_t delim_find(const char *s, size_t n, size_t from, const char *bnd, 
 }
 
 static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body, size_t blen,
-			int nest, struct fnode **out);
+			int nest, int tail, struct fnode **out);
 
-static bool scan_multipart(struct fscan *sc, struct fnode *nd, const char *bnd, int nest)
+/* The parts of a multipart. GMime takes off the end of each part's content as many bytes as
+ * the line end of the delimiter after it has (two for CR LF, one for LF), whatever they are;
+ * the scanner declines where those bytes are not that line end. */
+static bool scan_multipart(struct fscan *sc, struct fnode *nd, const char *bnd, int nest, int tail)
 {
 	size_t bl = strlen(bnd);
 	const char *s = nd->body;
 	size_t n = nd->blen;
 	if (bl == 0 || bl > 70)
 		return false;
-	bool close = false;
+	bool close = false, crlf = false;
 	size_t next = 0;
 	size_t at = delim_find(s, n, 0, bnd, bl);
-	if (at == n || delim_at(s, n, at, bnd, bl, &close, &next) != 1 || close)
+	if (at == n || delim_at(s, n, at, bnd, bl, tail, &close, &next, &crlf) != 1 || close)
 		return false;
 	struct fnode **link = &nd->child;
 	while (!close) {
@@ -1871,19 +1879,25 @@ static bool scan_multipart(struct fscan *sc, struct fnode *nd, const char *bnd, 
 		size_t d = delim_find(s, n, start, bnd, bl);
 		if (d == n)
 			return false; /* no closing delimiter */
-		if (delim_at(s, n, d, bnd, bl, &close, &next) != 1)
+		if (delim_at(s, n, d, bnd, bl, tail, &close, &next, &crlf) != 1)
 			return false;
 		size_t end = d;
-		if (end > start && s[end - 1] == '\n')
-			end--;
-		if (end > start && s[end - 1] == '\r')
-			end--;
+		if (crlf) {
+			if (end - start < 2 || s[end - 2] != '\r' || s[end - 1] != '\n')
+				return false;
+			end -= 2;
+		} else {
+			if (end == start || s[end - 1] != '\n' ||
+			    (end - start >= 2 && s[end - 2] == '\r'))
+				return false;
+			end -= 1;
+		}
 		struct fhdr ph;
 		size_t hl = scan_headers(s + start, end - start, &ph);
 		if (hl == 0)
 			return false;
 		struct fnode *c;
-		if (!scan_entity(sc, &ph, s + start + hl, end - start - hl, nest + 1, &c))
+		if (!scan_entity(sc, &ph, s + start + hl, end - start - hl, nest + 1, crlf, &c))
 			return false;
 		*link = c;
 		link = &c->next;
@@ -1893,7 +1907,7 @@ static bool scan_multipart(struct fscan *sc, struct fnode *nd, const char *bnd, 
 }
 
 static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body, size_t blen,
-			int nest, struct fnode **out)
+			int nest, int tail, struct fnode **out)
 {
 	if (nest > FAST_MAX_NEST || sc->used >= FAST_MAX_NODES)
 		return false;
@@ -1915,7 +1929,7 @@ static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body
 			return false;
 		nd->kind = FK_MULTI;
 		nd->alternative = strcmp(st, "alternative") == 0;
-		return scan_multipart(sc, nd, bnd, nest);
+		return scan_multipart(sc, nd, bnd, nest, tail);
 	}
 	if (strncmp(nd->type, "message/", 8) == 0) {
 		if (strcmp(nd->type + 8, "rfc822") != 0 || nd->enc != FE_IDENTITY)
@@ -1926,7 +1940,7 @@ static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body
 		size_t hl = scan_headers(body, blen, &nd->hdr);
 		if (hl == 0)
 			return false;
-		return scan_entity(sc, &nd->hdr, body + hl, blen - hl, nest + 1, &nd->child);
+		return scan_entity(sc, &nd->hdr, body + hl, blen - hl, nest + 1, tail, &nd->child);
 	}
 	nd->kind = FK_LEAF;
 	return true;
@@ -2303,7 +2317,7 @@ static int fast_parse(const char *body, size_t blen, const struct mail_limits *l
 	int rc = MAIL_DECLINED;
 	struct fwalk fw = {.w = {.lim = lim, .msg = out}};
 	fw.w.text.max = fw.w.html.max = lim->max_text_bytes;
-	if (!scan_entity(sc, &top, body + hl, blen - hl, 0, &root))
+	if (!scan_entity(sc, &top, body + hl, blen - hl, 0, -1, &root))
 		goto out;
 	rc = fast_headers_into(&fw, &top);
 	if (rc != 0)

@@ -288,12 +288,58 @@ static void test_small_shapes(void **state)
 			fail_msg("small shape %zu declined", i);
 }
 
+/* Line ends around delimiters: GMime takes off the end of a part as many bytes as the line end
+ * of the delimiter after it has, whatever they are. Each message here is either declined or
+ * read as GMime reads it; the consistent ones are read by the scanner. */
+static void test_line_ends(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *raw;
+		bool taken;
+	} cases[] = {
+	    {"From: a@b.c\r\nContent-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n"
+	     "Content-Type: text/plain\r\n\r\nhello\r\n-\n--BB--\r\n",
+	     false},
+	    {"From: a@b.c\r\nContent-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\r\n"
+	     "Content-Type: text/plain\r\n\r\nhello\nworld\n--BB--\r\n",
+	     false},
+	    {"From: a@b.c\nContent-Type: multipart/mixed; boundary=\"BB\"\n\n--BB\n"
+	     "Content-Type: text/plain\n\nhello\r\n--BB--\n",
+	     false},
+	    {"From: a@b.c\nContent-Type: multipart/mixed; boundary=\"BB\"\n\n--BB\n"
+	     "Content-Type: text/plain\n\nhello\n--BB--\r\n",
+	     false},
+	    {"From: a@b.c\nContent-Type: multipart/mixed; boundary=\"BB\"\n\n--BB\n"
+	     "Content-Type: text/plain\n\nhello\n--BB--",
+	     false},
+	    {"From: a@b.c\r\nContent-Type: multipart/mixed; boundary=\"BB\"\r\n\r\n--BB\n"
+	     "Content-Type: text/plain\n\nhello\n--BB--\n",
+	     true},
+	    {"From: a@b.c\nContent-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
+	     "Content-Type: multipart/alternative; boundary=\"i\"\n\n--i\n"
+	     "Content-Type: text/plain\n\nx\n--i--\n--o--\n",
+	     true},
+	    {"From: a@b.c\nContent-Type: multipart/mixed; boundary=\"o\"\n\n--o\n"
+	     "Content-Type: multipart/alternative; boundary=\"i\"\n\n--i\n"
+	     "Content-Type: text/plain\n\nx\n--i--\r\n--o--\n",
+	     false},
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int took = compare("line ends", cases[i].raw, strlen(cases[i].raw), NULL);
+		if (took != (int)cases[i].taken)
+			fail_msg("line-end case %zu: taken %d, expected %d", i, took,
+				 (int)cases[i].taken);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_fixtures),	cmocka_unit_test(test_fixtures_small_limits),
-	    cmocka_unit_test(test_declines),	cmocka_unit_test(test_small_shapes),
-	    cmocka_unit_test(test_fuzz_corpus), cmocka_unit_test(test_generated_corpus),
+	    cmocka_unit_test(test_fixtures),	     cmocka_unit_test(test_fixtures_small_limits),
+	    cmocka_unit_test(test_declines),	     cmocka_unit_test(test_small_shapes),
+	    cmocka_unit_test(test_line_ends),	     cmocka_unit_test(test_fuzz_corpus),
+	    cmocka_unit_test(test_generated_corpus),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
