@@ -1226,8 +1226,7 @@ static const struct {
 };
 
 struct span {
-	const char *p; /* the value after the colon, folding and the final line end included, as
-			  GMime keeps it (its value parsers read it so) */
+	const char *p; /* the value after the colon, folding included, the final line end not */
 	size_t n;
 	bool set;
 };
@@ -1543,7 +1542,7 @@ static bool plain_date(const char *s, size_t n, int64_t *out)
 	    r[18] != ' ' || (r[19] != '+' && r[19] != '-'))
 		return false;
 	for (unsigned m = 0; m < 12 && !mon; m++)
-		if (memcmp(r + 1, months + 3 * m, 3) == 0)
+		if (memcmp(r + 1, months + (size_t)3 * m, 3) == 0)
 			mon = m + 1;
 	if (!mon || !digits(r + 5, 4, &year) || !digits(r + 10, 2, &hh) ||
 	    !digits(r + 13, 2, &mm) || !digits(r + 16, 2, &ss) || !digits(r + 20, 2, &oh) ||
@@ -1554,9 +1553,9 @@ static bool plain_date(const char *s, size_t n, int64_t *out)
 	if (year < 1970 || year > 9999 || day < 1 || day > mdays[mon - 1] ||
 	    (mon == 2 && day == 29 && !leap) || hh > 23 || mm > 59 || ss > 59 || oh > 14 || om > 59)
 		return false;
-	int64_t off = (int64_t)(oh * 3600 + om * 60);
-	*out = days_civil(year, mon, day) * 86400 + (int64_t)(hh * 3600 + mm * 60 + ss) -
-	       (r[19] == '-' ? -off : off);
+	int64_t off = (int64_t)oh * 3600 + (int64_t)om * 60;
+	*out = days_civil(year, mon, day) * 86400 + (int64_t)hh * 3600 + (int64_t)mm * 60 +
+	       (int64_t)ss - (r[19] == '-' ? -off : off);
 	return true;
 }
 
@@ -1586,7 +1585,7 @@ static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
 			if (i == 0)
 				return 0;
 			if (cur >= 0)
-				h->v[cur].n = e + 1 - (size_t)(h->v[cur].p - s);
+				h->v[cur].n = le - (size_t)(h->v[cur].p - s);
 			i = e + 1;
 			continue;
 		}
@@ -1608,14 +1607,15 @@ static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
 		if (cur >= 0) {
 			h->v[cur].set = true;
 			h->v[cur].p = s + k + 1;
-			h->v[cur].n = e + 1 - (k + 1);
+			h->v[cur].n = le - (k + 1);
 		}
 		i = e + 1;
 	}
 	return 0;
 }
 
-/* A NUL-terminated copy of a span, in tmp when it fits, else allocated (*heap set). */
+/* A span unfolded (line breaks dropped, leading white space too) as GMime hands a field's
+ * value to its value parsers, NUL-terminated, in tmp when it fits, else allocated (*heap). */
 static char *span_str(const struct span *v, char *tmp, size_t tmplen, bool *heap)
 {
 	*heap = false;
@@ -1626,8 +1626,13 @@ static char *span_str(const struct span *v, char *tmp, size_t tmplen, bool *heap
 			return NULL;
 		*heap = true;
 	}
-	memcpy(s, v->p, v->n);
-	s[v->n] = '\0';
+	size_t o = 0, i = 0;
+	while (i < v->n && is_space_byte(v->p[i]))
+		i++;
+	for (; i < v->n; i++)
+		if (v->p[i] != '\r' && v->p[i] != '\n')
+			s[o++] = v->p[i];
+	s[o] = '\0';
 	return s;
 }
 
@@ -1955,13 +1960,13 @@ static void fscan_free(struct fscan *sc)
 
 /* base64 digit values; '=' counts as 0 (the padding is taken off at the end), 64 marks the
  * blanks that may come between, -1 everything else */
-static signed char b64_rank[256];
+static int b64_rank[256];
 static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
 
 static void b64_rank_init(void)
 {
 	for (int c = 0; c < 256; c++)
-		b64_rank[c] = (signed char)(c == '=' ? 0 : b64_value((unsigned char)c));
+		b64_rank[c] = c == '=' ? 0 : b64_value((unsigned char)c);
 	b64_rank['\n'] = b64_rank['\r'] = b64_rank[' '] = b64_rank['\t'] = 64;
 }
 
@@ -2376,15 +2381,14 @@ int mail_parse_path(enum mail_path path, const char *raw, size_t len, const stru
 		return MAIL_E_NOMEM;
 	}
 
-	int rc = 0;
 	if (path != MAIL_PATH_GMIME) {
-		rc = fast_parse(raw + at, len - at, lim, out);
-		if (rc == MAIL_E_NOMEM)
+		int frc = fast_parse(raw + at, len - at, lim, out);
+		if (frc == MAIL_E_NOMEM)
 			set_err(err, errlen, "out of memory");
-		if (rc != MAIL_DECLINED || path == MAIL_PATH_FAST)
-			return rc;
-		rc = 0;
+		if (frc != MAIL_DECLINED || path == MAIL_PATH_FAST)
+			return frc;
 	}
+	int rc = 0;
 	struct walk w = {.lim = lim, .msg = out};
 	w.text.max = w.html.max = lim->max_text_bytes;
 	GMimeStream *stream = NULL;
