@@ -1,6 +1,7 @@
 /* mail.h - an Internet message (RFC 5322, MIME RFC 2045-2049) read into UTF-8 text and parts
  *
- * A report that arrives by e-mail is parsed from memory with GMime: the headers a handler needs
+ * A report that arrives by e-mail is parsed from memory (by a MIME scanner of this module for the
+ * common shapes, by GMime for everything else, with the same result): the headers a handler needs
  * (RFC 2047 encoded words and raw 8-bit Japanese headers decoded), the readable text of the body
  * converted to UTF-8 from its charset, HTML kept apart for indicator extraction, every leaf part
  * listed with its decoded size and file name (RFC 2231 or encoded-word), and forwarded messages
