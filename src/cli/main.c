@@ -660,7 +660,8 @@ static int cmd_rollup(int argc, char **argv)
 /* the whole of a file (or standard input for "-"), NUL-terminated; NULL on error */
 static char *slurp(const char *path, size_t *len)
 {
-	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "re");
+	bool own = strcmp(path, "-") != 0;
+	FILE *f = own ? fopen(path, "re") : stdin;
 	if (!f)
 		return NULL;
 	size_t cap = 1 << 16, n = 0;
@@ -689,7 +690,7 @@ static char *slurp(const char *path, size_t *len)
 		buf = nb;
 		cap *= 2;
 	}
-	if (f != stdin)
+	if (own)
 		(void)fclose(f);
 	if (buf) {
 		buf[n] = 0;
