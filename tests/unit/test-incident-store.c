@@ -172,12 +172,23 @@ static void intake_mail_indicators(void **state)
 			     "フィッシングメールの報告"));
 	assert_int_equal(q1(f->s, "SELECT length(raw) FROM reports WHERE id = ?1", rc.report_id),
 			 (int64_t)(sizeof mail - 1));
-	/* intake's audit entry names the channel */
+	/* intake writes no audit entry of its own for the report: its row records the channel
+	 * (who, for mail), the arrival and no user; the new incident's "opened" names the channel
+	 */
+	assert_int_equal(q1(f->s,
+			    "SELECT count(*) FROM audit WHERE object = 'report' AND"
+			    " object_id = ?1",
+			    rc.report_id),
+			 0);
+	assert_true(has_text(f->s,
+			     "SELECT channel FROM reports WHERE id = ?1 AND entered_by IS"
+			     " NULL AND entered_by_id IS NULL",
+			     rc.report_id, "email"));
 	assert_true(
 	    has_text(f->s,
-		     "SELECT user_name FROM audit WHERE object = 'report' AND object_id = ?1"
-		     " AND action = 'received'",
-		     rc.report_id, "email"));
+		     "SELECT user_name FROM audit WHERE object = 'incident' AND object_id = ?1"
+		     " AND action = 'opened'",
+		     rc.incident_id, "email"));
 	/* the search finds it by Japanese text, by domain and by reporter */
 	int64_t ids[10];
 	size_t n = 0;
