@@ -284,7 +284,7 @@ int cli_intake(int argc, char **argv, const char *db_path)
 #define MAX_REASONS 16
 /* reports stored between two runs of the indexer during an import: large batches write the
  * trigram index cheaply, and the tail a search scans meanwhile stays bounded by this */
-#define IMPORT_INDEX_EVERY 50000
+#define IMPORT_INDEX_EVERY 20000
 
 static double now_s(void)
 {

@@ -9,7 +9,7 @@
  *
  * The user's text is never FTS5 syntax: it becomes one quoted phrase (inner quotes doubled),
  * which the trigram tokenizer matches as a substring, case-insensitively for ASCII and for
- * Japanese as written; the tail scan matches the same way (lower() folds ASCII only). Queries of
+ * Japanese as written; the tail scan matches the same way (LIKE folds ASCII case only). Queries of
  * one or two characters scan the newest reports. Newest first means highest report id first
  * (the order of arrival).
  */
@@ -30,6 +30,27 @@ static size_t utf8_chars(const char *s)
 	for (; *s; s++)
 		n += ((unsigned char)*s & 0xc0) != 0x80;
 	return n;
+}
+
+/* "%q%" as a LIKE pattern with the escape character \: % _ and \ in q are escaped. */
+static char *like_pattern(const char *q)
+{
+	size_t len = strlen(q), cap;
+	if (!ckd_size_mul(len, 2, &cap) || !ckd_size_add(cap, 3, &cap))
+		return NULL;
+	char *p = malloc(cap);
+	if (!p)
+		return NULL;
+	size_t o = 0;
+	p[o++] = '%';
+	for (size_t i = 0; i < len; i++) {
+		if (q[i] == '%' || q[i] == '_' || q[i] == '\\')
+			p[o++] = '\\';
+		p[o++] = q[i];
+	}
+	p[o++] = '%';
+	p[o] = 0;
+	return p;
 }
 
 /* "q" as one FTS5 phrase: "..." with each " doubled. */
@@ -182,11 +203,12 @@ int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, i
 	if (before <= 0)
 		before = INT64_MAX;
 	sqlite3_stmt *st = NULL;
-	char *phrase = NULL;
+	char *phrase = NULL, *like = NULL;
 	int r = 0, rc;
 	if (utf8_chars(term) >= 3) {
 		phrase = fts_phrase(term);
-		if (!phrase) {
+		like = like_pattern(term);
+		if (!phrase || !like) {
 			r = INC_E_NOMEM;
 			goto out;
 		}
@@ -196,10 +218,10 @@ int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, i
 		    s->db,
 		    "SELECT id FROM (SELECT r.id FROM reports r"
 		    " WHERE r.id > (SELECT indexed FROM search_state) AND r.id < ?2"
-		    " AND (instr(lower(coalesce(r.subject, '') || char(10) || coalesce(r.text, '')"
-		    " || char(10) || coalesce(r.reporter, '') || ' ' || coalesce(r.reporter_email,"
-		    " '')), lower(?4)) > 0 OR EXISTS (SELECT 1 FROM indicators n"
-		    " WHERE n.report_id = r.id AND instr(lower(n.value), lower(?4)) > 0))"
+		    " AND (r.subject LIKE ?4 ESCAPE '\\' OR r.text LIKE ?4 ESCAPE '\\'"
+		    " OR (coalesce(r.reporter, '') || ' ' || coalesce(r.reporter_email, ''))"
+		    " LIKE ?4 ESCAPE '\\' OR EXISTS (SELECT 1 FROM indicators n"
+		    " WHERE n.report_id = r.id AND n.value LIKE ?4 ESCAPE '\\'))"
 		    " ORDER BY r.id DESC LIMIT ?3)"
 		    " UNION ALL SELECT id FROM (SELECT rowid AS id FROM reports_fts"
 		    " WHERE reports_fts MATCH ?1 AND rowid < ?2"
@@ -208,7 +230,7 @@ int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, i
 		    -1, &st, NULL);
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_text(st, 1, phrase, -1, SQLITE_STATIC);
-			sqlite3_bind_text(st, 4, term, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, like, -1, SQLITE_STATIC);
 		}
 	} else {
 		rc = sqlite3_prepare_v2(
@@ -243,6 +265,7 @@ int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, i
 out:
 	sqlite3_finalize(st);
 	free(phrase);
+	free(like);
 	free(term);
 	return r;
 }

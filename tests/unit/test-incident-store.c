@@ -624,7 +624,8 @@ static void search_all(struct inc_store *s, char *out, size_t n)
 {
 	static const char *const qs[] = {
 	    "フィッシング", "phishing", "PHISH",  "secure-login.example", "example-bank.jp/log",
-	    "evil.example", "銀行",	"tanaka", "no such words here",	  "report"};
+	    "evil.example", "銀行",	"tanaka", "no such words here",	  "report",
+	    "0% n",	    "0_ n",	"\\% n"};
 	size_t o = 0;
 	out[0] = 0;
 	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
@@ -671,7 +672,7 @@ static void search_index_follows(void **state)
 	    "三井住友銀行を装うフィッシングサイト https://smbc.example-bank.jp/login",
 	    "Phishing page imitating a bank: http://secure-login.example.org/",
 	    "Another PHISHING report, see hxxp://evil[.]example/",
-	    "a report without the word, about http://plain.example.com/",
+	    "a report without the word, about http://plain.example.com/ save 100% now",
 	    "フィッシング report number five https://five.example-bank.jp/",
 	    "phishing report six http://six.example/"};
 	enum { N = sizeof texts / sizeof texts[0] };
@@ -694,6 +695,9 @@ static void search_index_follows(void **state)
 	assert_non_null(strstr(tail, want)); /* "phishing": case-insensitive, text only */
 	(void)snprintf(want, sizeof want, ";%lld,;", (long long)rc[2].report_id);
 	assert_non_null(strstr(tail, want)); /* "evil.example": the canonical indicator only */
+	/* "0% n" is text: found; "0_ n" and "\% n" are not patterns: nothing */
+	(void)snprintf(want, sizeof want, ";%lld,;;;", (long long)rc[3].report_id);
+	assert_non_null(strstr(tail, want));
 
 	/* part way: three indexed, three in the tail; same answers */
 	size_t n = 0;
