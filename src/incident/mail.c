@@ -12,6 +12,7 @@
 #include <gmime/gmime.h>
 #include <iconv.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,11 +119,31 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 	return 0;
 }
 
+/* The length of the run of ASCII bytes other than NUL at u[i..n), read eight at a time. */
+static size_t ascii_run(const unsigned char *u, size_t i, size_t n)
+{
+	size_t s = i;
+	while (n - i >= 8) {
+		uint64_t w;
+		memcpy(&w, u + i, 8);
+		/* any byte >= 0x80, or any byte 0x00 */
+		if ((w | ((w - 0x0101010101010101u) & ~w)) & 0x8080808080808080u)
+			break;
+		i += 8;
+	}
+	while (i < n && u[i] >= 0x01 && u[i] < 0x80)
+		i++;
+	return i - s;
+}
+
 static bool utf8_valid(const char *s, size_t n)
 {
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0;
 	while (i < n) {
+		i += ascii_run(u, i, n);
+		if (i == n)
+			break;
 		if (u[i] >= 0x01 && u[i] < 0x80) {
 			i++;
 			continue;
@@ -141,6 +162,9 @@ static void buf_put_utf8(struct buf *b, const char *s, size_t n)
 	const unsigned char *u = (const unsigned char *)s;
 	size_t i = 0, run = 0;
 	while (i < n && !b->cut && !b->nomem) {
+		i += ascii_run(u, i, n);
+		if (i == n)
+			break;
 		size_t k = u[i] >= 0x01 && u[i] < 0x80 ? 1 : utf8_seq(u + i, n - i);
 		if (k) {
 			i += k;
@@ -1160,8 +1184,1164 @@ static int headers_into(struct walk *w, GMimeMessage *m)
 	return 0;
 }
 
+/* ---- the fast path: a MIME scanner of our own for the shapes reports have ----
+ *
+ * GMime builds one GObject per part, header and parameter list; for a report of two or three
+ * parts that costs several times what reading it does. The scanner below reads the raw bytes in
+ * place: the header blocks (fields kept as views into the input), multipart bodies split at
+ * their boundary lines, message/rfc822 bodies read as messages, and the content of each leaf
+ * decoded from 7bit, 8bit, binary, base64 or quoted-printable. The walk then lays the result
+ * out exactly as the GMime walk above does, with the same functions for header decoding,
+ * charsets and limits. Header values with parameters (Content-Type, Content-Disposition), the
+ * Date and the Message-ID are given to GMime's own value parsers, which cost little beside its
+ * tree, so that their many corner cases read the same on both paths.
+ *
+ * Whatever the scanner does not handle with certainty makes it decline, and the message goes
+ * to GMime unchanged: a line in a header block that is not a field, a NUL or bare CR in one, a
+ * field it reads given twice, a header block over max_header_bytes, a multipart type other than
+ * mixed, alternative, related and report, a missing boundary or closing delimiter, a line that
+ * starts with a delimiter and goes on with anything else, a transfer encoding other than the
+ * five, base64 that is not whole groups of four or has text after its padding, a
+ * quoted-printable '=' that is neither an escape nor a soft break, nesting deeper than
+ * FAST_MAX_NEST, more than FAST_MAX_NODES objects. */
+
+#define FAST_MAX_NEST  12
+#define FAST_MAX_NODES 48
+
+enum { FH_FROM, FH_TO, FH_CC, FH_SUBJECT, FH_MSGID, FH_DATE, FH_CTYPE, FH_CTE, FH_CDISP, FH_N };
+
+static const struct {
+	const char *name;
+	size_t len;
+} fh_names[FH_N] = {
+    {"From", 4},
+    {"To", 2},
+    {"Cc", 2},
+    {"Subject", 7},
+    {"Message-ID", 10},
+    {"Date", 4},
+    {"Content-Type", 12},
+    {"Content-Transfer-Encoding", 25},
+    {"Content-Disposition", 19},
+};
+
+struct span {
+	const char *p; /* the value after the colon, folding and the final line end included, as
+			  GMime keeps it (its value parsers read it so) */
+	size_t n;
+	bool set;
+};
+
+struct fhdr {
+	struct span v[FH_N];
+};
+
+enum fenc { FE_IDENTITY, FE_BASE64, FE_QP };
+enum fkind { FK_LEAF, FK_MULTI, FK_MESSAGE };
+
+struct fnode {
+	enum fkind kind;
+	enum fenc enc;
+	char type[64];	  /* as content_type_of() writes it */
+	char charset[48]; /* the charset parameter, when has_charset */
+	bool has_charset;
+	bool plain_body; /* is_plain_body() */
+	bool disp_attachment;
+	bool alternative;
+	char *filename; /* as GMime gives it (disposition filename, else type name), or NULL */
+	const char *body;
+	size_t blen;
+	struct fhdr hdr; /* FK_MESSAGE: the enclosed message's fields */
+	struct fnode *child, *next;
+};
+
+struct fscan {
+	struct fnode node[FAST_MAX_NODES];
+	size_t used;
+};
+
+/* ---- plain forms of the structured fields, read without GMime's parsers ----
+ *
+ * GMime's value parsers allocate an object per field and per parameter; for the plain forms
+ * that nearly every report has, the scanner reads the values itself and calls GMime's parsers
+ * for anything else (RFC 2231 parameters, encoded words, quoted pairs, comments, 8-bit bytes),
+ * so that both paths agree by construction on what is not plain. */
+
+struct pv {
+	const char *p;
+	size_t n;
+	bool set;
+};
+
+static bool tok_byte(unsigned char c)
+{
+	return c > 32 && c < 127 && !strchr("()<>@,;:\\\"/[]?=", c);
+}
+
+static size_t skip_ws(const char *s, size_t n, size_t i)
+{
+	while (i < n && is_space_byte(s[i]))
+		i++;
+	return i;
+}
+
+static size_t token_end(const char *s, size_t n, size_t i)
+{
+	while (i < n && tok_byte((unsigned char)s[i]))
+		i++;
+	return i;
+}
+
+/* "type/subtype" (want_sub) or "token", then "; name=value" parameters of tokens or quoted
+ * strings of printable ASCII, at s[0..n). The values of the parameters named in names (at most
+ * 4) go to vals. False when the value is not of this form. */
+static bool plain_field(const char *s, size_t n, bool want_sub, struct pv *t, struct pv *st,
+			const char *const *names, size_t nnames, struct pv *vals)
+{
+	size_t i = skip_ws(s, n, 0), e = token_end(s, n, i);
+	if (e == i)
+		return false;
+	*t = (struct pv){s + i, e - i, true};
+	i = e;
+	if (want_sub) {
+		if (i >= n || s[i] != '/')
+			return false;
+		e = token_end(s, n, ++i);
+		if (e == i)
+			return false;
+		*st = (struct pv){s + i, e - i, true};
+		i = e;
+	}
+	for (size_t k = 0; k < nnames; k++)
+		vals[k].set = false;
+	for (;;) {
+		i = skip_ws(s, n, i);
+		if (i == n)
+			return true;
+		if (s[i] != ';')
+			return false;
+		i = skip_ws(s, n, i + 1);
+		e = token_end(s, n, i);
+		if (e == i || memchr(s + i, '*', e - i))
+			return false;
+		size_t ns = i, nn = e - i;
+		i = skip_ws(s, n, e);
+		if (i >= n || s[i] != '=')
+			return false;
+		i = skip_ws(s, n, i + 1);
+		struct pv v;
+		if (i < n && s[i] == '"') {
+			size_t j = i + 1;
+			while (j < n && s[j] != '"' && s[j] != '\\' && (unsigned char)s[j] >= 32 &&
+			       (unsigned char)s[j] < 127)
+				j++;
+			if (j >= n || s[j] != '"')
+				return false;
+			v = (struct pv){s + i + 1, j - i - 1, true};
+			i = j + 1;
+		} else {
+			e = token_end(s, n, i);
+			if (e == i)
+				return false;
+			v = (struct pv){s + i, e - i, true};
+			i = e;
+		}
+		if (memmem(v.p, v.n, "=?", 2))
+			return false;
+		for (size_t k = 0; k < nnames; k++)
+			if (strlen(names[k]) == nn &&
+			    g_ascii_strncasecmp(s + ns, names[k], nn) == 0) {
+				if (vals[k].set)
+					return false;
+				vals[k] = v;
+			}
+	}
+}
+
+static bool pv_copy(char *dst, size_t cap, const struct pv *v)
+{
+	if (v->n >= cap)
+		return false;
+	memcpy(dst, v->p, v->n);
+	dst[v->n] = '\0';
+	return true;
+}
+
+static bool pv_is(const struct pv *v, const char *s)
+{
+	return strlen(s) == v->n && g_ascii_strncasecmp(v->p, s, v->n) == 0;
+}
+
+/* Content-Type of the plain form into nd and bnd: 1; not plain: 0; decline: -1. */
+static int plain_content_type(const struct span *sp, struct fnode *nd, char *bnd, size_t bndcap)
+{
+	static const char *const names[] = {"charset", "boundary", "name"};
+	struct pv t = {0}, st = {0}, v[3] = {{0}};
+	if (!plain_field(sp->p, sp->n, true, &t, &st, names, 3, v))
+		return 0;
+	if (t.n + st.n + 2 > sizeof(nd->type))
+		return -1;
+	for (size_t i = 0; i < t.n; i++)
+		nd->type[i] = g_ascii_tolower(t.p[i]);
+	nd->type[t.n] = '/';
+	for (size_t i = 0; i < st.n; i++)
+		nd->type[t.n + 1 + i] = g_ascii_tolower(st.p[i]);
+	nd->type[t.n + 1 + st.n] = '\0';
+	nd->plain_body = pv_is(&t, "text") && pv_is(&st, "plain");
+	if (v[0].set) {
+		if (!pv_copy(nd->charset, sizeof(nd->charset), &v[0]))
+			return -1;
+		nd->has_charset = true;
+	}
+	if (v[1].set && !pv_copy(bnd, bndcap, &v[1]))
+		return -1;
+	if (v[2].set) {
+		nd->filename = g_strndup(v[2].p, v[2].n);
+		if (!nd->filename)
+			return -1;
+	}
+	return 1;
+}
+
+/* Content-Disposition of the plain form into nd: 1; not plain: 0; decline: -1. */
+static int plain_disposition(const struct span *sp, struct fnode *nd)
+{
+	static const char *const names[] = {"filename"};
+	struct pv t = {0}, v[1] = {{0}};
+	if (!plain_field(sp->p, sp->n, false, &t, NULL, names, 1, v))
+		return 0;
+	nd->disp_attachment = pv_is(&t, "attachment");
+	if (v[0].set) {
+		g_free(nd->filename);
+		nd->filename = g_strndup(v[0].p, v[0].n);
+		if (!nd->filename)
+			return -1;
+	}
+	return 1;
+}
+
+static bool atext_byte(unsigned char c)
+{
+	return g_ascii_isalnum(c) || (c && strchr("!#$%&'*+-/=?^_`{|}~", c));
+}
+
+/* local@domain of atext and dots, no dot at either end of a part, no "xn--": the length, or 0 */
+static size_t plain_addr(const char *s, size_t n)
+{
+	size_t i = 0, at = 0;
+	for (; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '@') {
+			if (at || i == 0 || s[i - 1] == '.')
+				return 0;
+			at = i;
+		} else if (c == '.') {
+			if (i == 0 || s[i - 1] == '.' || s[i - 1] == '@')
+				return 0;
+		} else if (!atext_byte(c)) {
+			break;
+		}
+	}
+	if (!at || at + 1 == i || s[i - 1] == '.' || memmem(s, i, "xn--", 4) ||
+	    memmem(s, i, "=?", 2))
+		return 0;
+	return i;
+}
+
+/* From as "addr", "Words <addr>" or "\"Quoted\" <addr>": its display name (else the address)
+ * and address, as GMime's address parser gives them; otherwise that parser. */
+static int fast_from_split(const char *from, size_t max, char **ret_name, char **ret_addr,
+			   bool *cut)
+{
+	size_t n = strlen(from);
+	size_t k = plain_addr(from, n);
+	if (k && k == n) {
+		*ret_name = dup_utf8(from, max, cut);
+		*ret_addr = dup_utf8(from, max, cut);
+		return *ret_name && *ret_addr ? 0 : MAIL_E_NOMEM;
+	}
+	const char *lt = strchr(from, '<');
+	if (!lt || lt == from || lt[-1] != ' ' || n < 2 || from[n - 1] != '>')
+		return from_split(from, max, ret_name, ret_addr, cut);
+	const char *a = lt + 1;
+	size_t an = (size_t)(from + n - 1 - a);
+	if (plain_addr(a, an) != an)
+		return from_split(from, max, ret_name, ret_addr, cut);
+	const char *nm = from;
+	size_t nn = (size_t)(lt - 1 - from);
+	if (nn >= 2 && nm[0] == '"' && nm[nn - 1] == '"') {
+		nm++;
+		nn -= 2;
+		for (size_t i = 0; i < nn; i++)
+			if (nm[i] == '"' || nm[i] == '\\' || (unsigned char)nm[i] < 32)
+				return from_split(from, max, ret_name, ret_addr, cut);
+		if (nn == 0 || nm[0] == ' ' || nm[nn - 1] == ' ')
+			return from_split(from, max, ret_name, ret_addr, cut);
+	} else {
+		/* atoms of atext or UTF-8 bytes, single spaces between */
+		for (size_t i = 0; i < nn; i++) {
+			unsigned char c = (unsigned char)nm[i];
+			bool ok = c >= 0x80 || atext_byte(c) ||
+				  (c == ' ' && i > 0 && i + 1 < nn && nm[i + 1] != ' ');
+			if (!ok)
+				return from_split(from, max, ret_name, ret_addr, cut);
+		}
+		if (nn == 0 || memmem(nm, nn, "=?", 2))
+			return from_split(from, max, ret_name, ret_addr, cut);
+	}
+	char *tn = g_strndup(nm, nn), *ta = g_strndup(a, an);
+	*ret_name = tn ? dup_utf8(tn, max, cut) : NULL;
+	*ret_addr = ta ? dup_utf8(ta, max, cut) : NULL;
+	g_free(tn);
+	g_free(ta);
+	return *ret_name && *ret_addr ? 0 : MAIL_E_NOMEM;
+}
+
+/* days since 1970-01-01 of a proleptic Gregorian date */
+static int64_t days_civil(int64_t y, int64_t m, int64_t d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static bool digits(const char *s, size_t n, unsigned *v)
+{
+	*v = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (!g_ascii_isdigit(s[i]))
+			return false;
+		*v = *v * 10 + (unsigned)(s[i] - '0');
+	}
+	return true;
+}
+
+/* "[Www, ]D[D] Mon YYYY HH:MM:SS +hhmm" to Unix seconds; false for any other form. */
+static bool plain_date(const char *s, size_t n, int64_t *out)
+{
+	static const char days[] = "MonTueWedThuFriSatSun";
+	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
+	size_t i = 0;
+	if (n >= 5 && s[3] == ',' && s[4] == ' ') {
+		bool known = false;
+		for (size_t d = 0; d < 7 && !known; d++)
+			known = memcmp(s, days + 3 * d, 3) == 0;
+		if (!known)
+			return false;
+		i = 5;
+	}
+	unsigned day, mon = 0, year, hh, mm, ss, oh, om;
+	size_t dl = i + 1 < n && s[i + 1] != ' ' ? 2 : 1;
+	if (n - i != dl + 24 || !digits(s + i, dl, &day))
+		return false;
+	i += dl;
+	const char *r = s + i; /* " Mon YYYY HH:MM:SS +hhmm" */
+	if (r[0] != ' ' || r[4] != ' ' || r[9] != ' ' || r[12] != ':' || r[15] != ':' ||
+	    r[18] != ' ' || (r[19] != '+' && r[19] != '-'))
+		return false;
+	for (unsigned m = 0; m < 12 && !mon; m++)
+		if (memcmp(r + 1, months + 3 * m, 3) == 0)
+			mon = m + 1;
+	if (!mon || !digits(r + 5, 4, &year) || !digits(r + 10, 2, &hh) ||
+	    !digits(r + 13, 2, &mm) || !digits(r + 16, 2, &ss) || !digits(r + 20, 2, &oh) ||
+	    !digits(r + 22, 2, &om))
+		return false;
+	static const unsigned mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+	if (year < 1970 || year > 9999 || day < 1 || day > mdays[mon - 1] ||
+	    (mon == 2 && day == 29 && !leap) || hh > 23 || mm > 59 || ss > 59 || oh > 14 || om > 59)
+		return false;
+	int64_t off = (int64_t)(oh * 3600 + om * 60);
+	*out = days_civil(year, mon, day) * 86400 + (int64_t)(hh * 3600 + mm * 60 + ss) -
+	       (r[19] == '-' ? -off : off);
+	return true;
+}
+
+/* Scan the header block at s[0..n) into h. Returns the block's length including its empty
+ * line, or 0 to decline. */
+static size_t scan_headers(const char *s, size_t n, struct fhdr *h)
+{
+	memset(h, 0, sizeof(*h));
+	size_t i = 0;
+	int cur = -1, crlf = -1;
+	while (i < n) {
+		const char *nl = memchr(s + i, '\n', n - i);
+		if (!nl)
+			return 0;
+		size_t e = (size_t)(nl - s);
+		size_t le = e > i && s[e - 1] == '\r' ? e - 1 : e;
+		/* one kind of line end in a block: GMime reads folded values of mixed ones apart */
+		if (crlf < 0)
+			crlf = le != e;
+		else if (crlf != (le != e))
+			return 0;
+		if (memchr(s + i, '\0', le - i) || memchr(s + i, '\r', le - i))
+			return 0;
+		if (le == i)
+			return e + 1;
+		if (s[i] == ' ' || s[i] == '\t') {
+			if (i == 0)
+				return 0;
+			if (cur >= 0)
+				h->v[cur].n = e + 1 - (size_t)(h->v[cur].p - s);
+			i = e + 1;
+			continue;
+		}
+		size_t k = i;
+		while (k < le && (unsigned char)s[k] > 32 && (unsigned char)s[k] < 127 &&
+		       s[k] != ':')
+			k++;
+		if (k == i || k >= le || s[k] != ':')
+			return 0;
+		cur = -1;
+		for (int f = 0; f < FH_N; f++)
+			if (fh_names[f].len == k - i &&
+			    g_ascii_strncasecmp(s + i, fh_names[f].name, k - i) == 0) {
+				if (h->v[f].set)
+					return 0;
+				cur = f;
+				break;
+			}
+		if (cur >= 0) {
+			h->v[cur].set = true;
+			h->v[cur].p = s + k + 1;
+			h->v[cur].n = e + 1 - (k + 1);
+		}
+		i = e + 1;
+	}
+	return 0;
+}
+
+/* A NUL-terminated copy of a span, in tmp when it fits, else allocated (*heap set). */
+static char *span_str(const struct span *v, char *tmp, size_t tmplen, bool *heap)
+{
+	*heap = false;
+	char *s = tmp;
+	if (v->n >= tmplen) {
+		s = malloc(v->n + 1);
+		if (!s)
+			return NULL;
+		*heap = true;
+	}
+	memcpy(s, v->p, v->n);
+	s[v->n] = '\0';
+	return s;
+}
+
+/* The value of a span without leading and trailing white space, when it is one line of
+ * printable ASCII without encoded words (so GMime's decoded value is the same bytes). */
+static bool span_plain(const struct span *v, const char **p, size_t *n)
+{
+	const char *s = v->p;
+	size_t k = v->n;
+	while (k > 0 && is_space_byte(s[0])) {
+		s++;
+		k--;
+	}
+	while (k > 0 && is_space_byte(s[k - 1]))
+		k--;
+	for (size_t i = 0; i < k; i++)
+		if ((unsigned char)s[i] < 32 || (unsigned char)s[i] > 126 ||
+		    (s[i] == '=' && i + 1 < k && s[i + 1] == '?'))
+			return false;
+	*p = s;
+	*n = k;
+	return true;
+}
+
+static bool copy_lower(char *dst, size_t cap, const char *a, const char *b)
+{
+	size_t na = strlen(a), nb = strlen(b);
+	if (na + nb + 2 > cap)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		dst[i] = g_ascii_tolower(a[i]);
+	dst[na] = '/';
+	for (size_t i = 0; i < nb; i++)
+		dst[na + 1 + i] = g_ascii_tolower(b[i]);
+	dst[na + 1 + nb] = '\0';
+	return true;
+}
+
+/* Is every "=?" in s[0..n) the start of a well-formed encoded word (a charset, B with whole
+ * groups of base64 or Q of printable ASCII, "?=")? Malformed ones GMime's parser and its value
+ * parsers called alone do not always read alike. */
+static bool words_well_formed(const char *s, size_t n)
+{
+	const char *q = s, *e = s + n;
+	while ((q = memmem(q, (size_t)(e - q), "=?", 2)) != NULL) {
+		const char *c = q + 2;
+		while (c < e && (g_ascii_isalnum(*c) || *c == '-' || *c == '_' || *c == '.' ||
+				 *c == ':' || *c == '*'))
+			c++;
+		if (c == q + 2 || e - c < 4 || c[0] != '?' || !strchr("BbQq", c[1]) || c[2] != '?')
+			return false;
+		bool b64 = c[1] == 'B' || c[1] == 'b';
+		const char *pl = c + 3, *t = pl;
+		while (t + 1 < e && !(t[0] == '?' && t[1] == '=')) {
+			unsigned char u = (unsigned char)*t;
+			bool ok = b64 ? g_ascii_isalnum(u) || u == '+' || u == '/' || u == '='
+				      : u > 32 && u < 127;
+			if (!ok)
+				return false;
+			t++;
+		}
+		if (t + 1 >= e || (b64 && (t - pl) % 4 != 0))
+			return false;
+		q = t + 2;
+	}
+	return true;
+}
+
+/* Content-Type, Content-Disposition and Content-Transfer-Encoding of an entity into nd; the
+ * boundary of a multipart into bnd. False to decline. */
+static bool scan_content_fields(const struct fhdr *h, struct fnode *nd, char *bnd, size_t bndcap)
+{
+	char tmp[512];
+	bool heap;
+	bnd[0] = '\0';
+	/* GMime's parser decodes 8-bit bytes in these fields by its fallback charsets before
+	 * reading the parameters; g_mime_content_type_parse() alone does not */
+	for (int f = FH_CTYPE; f <= FH_CDISP; f++)
+		for (size_t i = 0; i < h->v[f].n; i++)
+			if ((unsigned char)h->v[f].p[i] >= 0x80)
+				return false;
+	for (int f = FH_CTYPE; f <= FH_CDISP; f++)
+		if (h->v[f].set && !words_well_formed(h->v[f].p, h->v[f].n))
+			return false;
+	int plain = h->v[FH_CTYPE].set ? plain_content_type(&h->v[FH_CTYPE], nd, bnd, bndcap) : 0;
+	if (plain < 0)
+		return false;
+	if (plain > 0) {
+		/* read above */
+	} else if (h->v[FH_CTYPE].set) {
+		char *v = span_str(&h->v[FH_CTYPE], tmp, sizeof(tmp), &heap);
+		if (!v)
+			return false;
+		GMimeContentType *ct = g_mime_content_type_parse(parser_options, v);
+		if (heap)
+			free(v);
+		if (!ct)
+			return false;
+		const char *t = g_mime_content_type_get_media_type(ct);
+		const char *st = g_mime_content_type_get_media_subtype(ct);
+		bool ok = copy_lower(nd->type, sizeof(nd->type), t && *t ? t : "text",
+				     st && *st ? st : "plain");
+		nd->plain_body = g_mime_content_type_is_type(ct, "text", "plain");
+		const char *cs = g_mime_content_type_get_parameter(ct, "charset");
+		if (ok && cs) {
+			size_t k = strlen(cs);
+			ok = k < sizeof(nd->charset);
+			if (ok) {
+				memcpy(nd->charset, cs, k + 1);
+				nd->has_charset = true;
+			}
+		}
+		const char *b = g_mime_content_type_get_parameter(ct, "boundary");
+		if (ok && b) {
+			size_t k = strlen(b);
+			ok = k < bndcap;
+			if (ok)
+				memcpy(bnd, b, k + 1);
+		}
+		const char *name = g_mime_content_type_get_parameter(ct, "name");
+		if (ok && name) {
+			nd->filename = g_strdup(name);
+		}
+		g_object_unref(ct);
+		if (!ok)
+			return false;
+	} else {
+		memcpy(nd->type, "text/plain", 11);
+		nd->plain_body = true;
+	}
+	plain = h->v[FH_CDISP].set ? plain_disposition(&h->v[FH_CDISP], nd) : 0;
+	if (plain < 0)
+		return false;
+	if (plain > 0) {
+		if (nd->disp_attachment)
+			nd->plain_body = false;
+	} else if (h->v[FH_CDISP].set) {
+		char *v = span_str(&h->v[FH_CDISP], tmp, sizeof(tmp), &heap);
+		if (!v)
+			return false;
+		GMimeContentDisposition *cd = g_mime_content_disposition_parse(parser_options, v);
+		if (heap)
+			free(v);
+		if (!cd)
+			return false;
+		nd->disp_attachment = g_mime_content_disposition_is_attachment(cd);
+		const char *fn = g_mime_content_disposition_get_parameter(cd, "filename");
+		if (fn) {
+			g_free(nd->filename);
+			nd->filename = g_strdup(fn);
+		}
+		g_object_unref(cd);
+		if (nd->disp_attachment)
+			nd->plain_body = false;
+	}
+	nd->enc = FE_IDENTITY;
+	if (h->v[FH_CTE].set) {
+		const char *p;
+		size_t n;
+		if (!span_plain(&h->v[FH_CTE], &p, &n))
+			return false;
+		static const char *const ident[] = {"7bit", "8bit", "binary"};
+		bool known = false;
+		for (size_t i = 0; i < 3 && !known; i++)
+			known = n == strlen(ident[i]) && g_ascii_strncasecmp(p, ident[i], n) == 0;
+		if (!known) {
+			if (n == 6 && g_ascii_strncasecmp(p, "base64", 6) == 0)
+				nd->enc = FE_BASE64;
+			else if (n == 16 && g_ascii_strncasecmp(p, "quoted-printable", 16) == 0)
+				nd->enc = FE_QP;
+			else if (n != 0)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* Is s[at..) (at a line start) the delimiter "--" bnd? Sets *close for "--" bnd "--", *next to
+ * the start of the following line, *crlf to whether its line ends in CR LF (at the end of s,
+ * tail tells what follows s in the message: 1 CR LF, 0 LF, -1 nothing). Returns 1 for a
+ * delimiter, 0 for none, -1 for a line that starts like one and goes on, or one at the end of
+ * the message (decline). */
+static int delim_at(const char *s, size_t n, size_t at, const char *bnd, size_t bl, int tail,
+		    bool *close, size_t *next, bool *crlf)
+{
+	if (n - at < bl + 2 || s[at] != '-' || s[at + 1] != '-' || memcmp(s + at + 2, bnd, bl) != 0)
+		return 0;
+	size_t r = at + 2 + bl;
+	*close = false;
+	if (r + 1 < n && s[r] == '-' && s[r + 1] == '-') {
+		*close = true;
+		r += 2;
+	}
+	if (r == n) {
+		*next = n;
+		*crlf = tail == 1;
+		return tail < 0 ? -1 : 1;
+	}
+	if (s[r] == '\n') {
+		*next = r + 1;
+		*crlf = false;
+		return 1;
+	}
+	if (s[r] == '\r' && r + 1 < n && s[r + 1] == '\n') {
+		*next = r + 2;
+		*crlf = true;
+		return 1;
+	}
+	return -1;
+}
+
+/* The next line start at or after from where a delimiter line of bnd begins, or n. */
+static size_t delim_find(const char *s, size_t n, size_t from, const char *bnd, size_t bl)
+{
+	while (from < n) {
+		const char *q = memmem(s + from, n - from, bnd, bl);
+		if (!q)
+			return n;
+		size_t at = (size_t)(q - s);
+		if (at >= 2 && s[at - 1] == '-' && s[at - 2] == '-' &&
+		    (at == 2 || s[at - 3] == '\n'))
+			return at - 2;
+		from = at + 1;
+	}
+	return n;
+}
+
+static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body, size_t blen,
+			int nest, int tail, struct fnode **out);
+
+/* The parts of a multipart. GMime takes off the end of each part's content as many bytes as
+ * the line end of the delimiter after it has (two for CR LF, one for LF), whatever they are;
+ * the scanner declines where those bytes are not that line end. */
+static bool scan_multipart(struct fscan *sc, struct fnode *nd, const char *bnd, int nest, int tail)
+{
+	size_t bl = strlen(bnd);
+	const char *s = nd->body;
+	size_t n = nd->blen;
+	if (bl == 0 || bl > 70)
+		return false;
+	bool close = false, crlf = false;
+	size_t next = 0;
+	size_t at = delim_find(s, n, 0, bnd, bl);
+	if (at == n || delim_at(s, n, at, bnd, bl, tail, &close, &next, &crlf) != 1 || close)
+		return false;
+	struct fnode **link = &nd->child;
+	while (!close) {
+		size_t start = next;
+		size_t d = delim_find(s, n, start, bnd, bl);
+		if (d == n)
+			return false; /* no closing delimiter */
+		if (delim_at(s, n, d, bnd, bl, tail, &close, &next, &crlf) != 1)
+			return false;
+		size_t end = d;
+		if (crlf) {
+			if (end - start < 2 || s[end - 2] != '\r' || s[end - 1] != '\n')
+				return false;
+			end -= 2;
+		} else {
+			if (end == start || s[end - 1] != '\n' ||
+			    (end - start >= 2 && s[end - 2] == '\r'))
+				return false;
+			end -= 1;
+		}
+		struct fhdr ph;
+		size_t hl = scan_headers(s + start, end - start, &ph);
+		if (hl == 0)
+			return false;
+		struct fnode *c;
+		if (!scan_entity(sc, &ph, s + start + hl, end - start - hl, nest + 1, crlf, &c))
+			return false;
+		*link = c;
+		link = &c->next;
+	}
+	/* nothing in the epilogue that looks like a delimiter of this multipart */
+	return delim_find(s, n, next, bnd, bl) == n;
+}
+
+static bool scan_entity(struct fscan *sc, const struct fhdr *h, const char *body, size_t blen,
+			int nest, int tail, struct fnode **out)
+{
+	if (nest > FAST_MAX_NEST || sc->used >= FAST_MAX_NODES)
+		return false;
+	struct fnode *nd = &sc->node[sc->used++];
+	memset(nd, 0, offsetof(struct fnode, hdr));
+	nd->child = nd->next = NULL;
+	*out = nd;
+	nd->body = body;
+	nd->blen = blen;
+	char bnd[80];
+	if (!scan_content_fields(h, nd, bnd, sizeof(bnd)))
+		return false;
+	if (strncmp(nd->type, "multipart/", 10) == 0) {
+		const char *st = nd->type + 10;
+		if (strcmp(st, "mixed") != 0 && strcmp(st, "alternative") != 0 &&
+		    strcmp(st, "related") != 0 && strcmp(st, "report") != 0)
+			return false;
+		if (nd->enc != FE_IDENTITY || !bnd[0])
+			return false;
+		nd->kind = FK_MULTI;
+		nd->alternative = strcmp(st, "alternative") == 0;
+		return scan_multipart(sc, nd, bnd, nest, tail);
+	}
+	if (strncmp(nd->type, "message/", 8) == 0) {
+		if (strcmp(nd->type + 8, "rfc822") != 0 || nd->enc != FE_IDENTITY)
+			return false;
+		nd->kind = FK_MESSAGE;
+		if (!starts_with_field(body, blen))
+			return false;
+		size_t hl = scan_headers(body, blen, &nd->hdr);
+		if (hl == 0)
+			return false;
+		return scan_entity(sc, &nd->hdr, body + hl, blen - hl, nest + 1, tail, &nd->child);
+	}
+	nd->kind = FK_LEAF;
+	return true;
+}
+
+static void fscan_free(struct fscan *sc)
+{
+	for (size_t i = 0; i < sc->used; i++)
+		g_free(sc->node[i].filename);
+	sc->used = 0;
+}
+
+/* base64 digit values; '=' counts as 0 (the padding is taken off at the end), 64 marks the
+ * blanks that may come between, -1 everything else */
+static signed char b64_rank[256];
+static pthread_once_t b64_once = PTHREAD_ONCE_INIT;
+
+static void b64_rank_init(void)
+{
+	for (int c = 0; c < 256; c++)
+		b64_rank[c] = (signed char)(c == '=' ? 0 : b64_value((unsigned char)c));
+	b64_rank['\n'] = b64_rank['\r'] = b64_rank[' '] = b64_rank['\t'] = 64;
+}
+
+/* base64 of whole groups of four, padding only at the end, line breaks and blanks between.
+ * Writes the bytes to out (room for n * 3 / 4 + 3) or, with out NULL, only counts them.
+ * False for anything else. */
+static bool fast_base64(const char *s, size_t n, char *out, size_t *olen)
+{
+	(void)pthread_once(&b64_once, b64_rank_init);
+	unsigned acc = 0;
+	int k = 0;
+	size_t o = 0, pad = 0;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (b64_rank[c] == 64)
+			continue;
+		int v = b64_rank[c];
+		if (v < 0 || (pad && c != '='))
+			return false;
+		if (c == '=' && ++pad > 2)
+			return false;
+		acc = (acc << 6) | (unsigned)v;
+		if (++k == 4) {
+			if (out) {
+				out[o] = (char)(acc >> 16 & 0xff);
+				out[o + 1] = (char)(acc >> 8 & 0xff);
+				out[o + 2] = (char)(acc & 0xff);
+			}
+			o += 3;
+			k = 0;
+			acc = 0;
+		}
+	}
+	if (k != 0)
+		return false;
+	*olen = o - pad;
+	return true;
+}
+
+/* quoted-printable: "=" and two hex digits, or a soft line break "=\n" / "=\r\n". */
+static bool fast_qp(const char *s, size_t n, char *out, size_t *olen)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		char c = s[i];
+		if (c != '=') {
+			if (out)
+				out[o] = c;
+			o++;
+			continue;
+		}
+		if (i + 1 < n && s[i + 1] == '\n') {
+			i++;
+			continue;
+		}
+		if (i + 2 < n && s[i + 1] == '\r' && s[i + 2] == '\n') {
+			i += 2;
+			continue;
+		}
+		if (i + 2 >= n || !g_ascii_isxdigit(s[i + 1]) || !g_ascii_isxdigit(s[i + 2]))
+			return false;
+		if (out)
+			out[o] = (char)(g_ascii_xdigit_value(s[i + 1]) * 16 +
+					g_ascii_xdigit_value(s[i + 2]));
+		o++;
+		i += 2;
+	}
+	*olen = o;
+	return true;
+}
+
+struct fwalk {
+	struct walk w;
+	bool decline;
+};
+
+static char *span_text(const struct span *v, size_t max, bool *cut)
+{
+	struct buf b = {.max = max};
+	if (v->set)
+		header_decode(v->p, v->n, &b);
+	if (b.nomem) {
+		free(b.p);
+		return NULL;
+	}
+	*cut |= b.cut;
+	return b.p ? b.p : calloc(1, 1);
+}
+
+static void fwalk_leaf(struct fwalk *fw, const struct fnode *nd, int depth, unsigned flags)
+{
+	struct walk *w = &fw->w;
+	bool is_text = strncmp(nd->type, "text/", 5) == 0;
+	/* decode first: a decline must come before anything is written */
+	const char *data = nd->body;
+	size_t dlen = nd->blen;
+	char *dec = NULL;
+	if (nd->enc != FE_IDENTITY) {
+		bool ok;
+		if (is_text) {
+			dec = malloc(nd->blen + 4);
+			if (!dec) {
+				w->nomem = true;
+				return;
+			}
+		}
+		ok = nd->enc == FE_BASE64 ? fast_base64(nd->body, nd->blen, dec, &dlen)
+					  : fast_qp(nd->body, nd->blen, dec, &dlen);
+		if (!ok) {
+			free(dec);
+			fw->decline = true;
+			return;
+		}
+		data = dec;
+	}
+	struct mail_part *p = part_new(w);
+	if (!p) {
+		free(dec);
+		return;
+	}
+	p->depth = depth;
+	p->type = strdup(nd->type);
+	if (!p->type) {
+		free(dec);
+		w->nomem = true;
+		return;
+	}
+	if (nd->filename && *nd->filename) {
+		p->filename = dup_utf8(nd->filename, w->lim->max_header_bytes, &w->truncated);
+		if (!p->filename) {
+			free(dec);
+			w->nomem = true;
+			return;
+		}
+	}
+	p->html = strcmp(nd->type, "text/html") == 0;
+	p->attachment = !is_text || p->filename || nd->disp_attachment;
+	p->size = dlen;
+	if (is_text) {
+		struct buf t = {.max = w->lim->max_text_bytes};
+		convert_into(nd->has_charset ? nd->charset : NULL, data, dlen, &t);
+		if (t.nomem) {
+			free(t.p);
+			free(dec);
+			w->nomem = true;
+			return;
+		}
+		w->truncated |= t.cut;
+		t.len = crlf_to_lf(t.p, t.len);
+		p->text = t.p ? t.p : calloc(1, 1);
+		p->text_len = t.len;
+		if (!p->text)
+			w->nomem = true;
+	}
+	free(dec);
+	if (!p->text)
+		return;
+	if (p->html) {
+		buf_break(&w->html);
+		buf_put(&w->html, p->text, p->text_len);
+		if ((flags & LEAF_HTML_TEXT) && !p->attachment) {
+			buf_break(&w->text);
+			html_to_text(p->text, p->text_len, &w->text);
+		}
+	} else if (!p->attachment && (flags & LEAF_BODY_TEXT)) {
+		buf_break(&w->text);
+		buf_put(&w->text, p->text, p->text_len);
+	} else if (p->attachment) {
+		buf_break(&w->text);
+		buf_puts(&w->text, "-------- attachment: ");
+		buf_puts(&w->text, p->filename ? p->filename : "(no name)");
+		buf_puts(&w->text, " (");
+		buf_puts(&w->text, p->type);
+		buf_puts(&w->text, ") --------\n");
+		buf_put(&w->text, p->text, p->text_len);
+	}
+}
+
+static void fwalk_object(struct fwalk *fw, const struct fnode *nd, int depth, int nest,
+			 unsigned flags);
+
+static void fwalk_message(struct fwalk *fw, const struct fnode *nd, int depth, int nest)
+{
+	struct walk *w = &fw->w;
+	struct mail_part *p = part_new(w);
+	if (!p)
+		return;
+	p->depth = depth;
+	p->type = strdup(nd->type);
+	p->attachment = true;
+	if (!p->type) {
+		w->nomem = true;
+		return;
+	}
+	if (nd->filename && *nd->filename) {
+		p->filename = dup_utf8(nd->filename, w->lim->max_header_bytes, &w->truncated);
+		if (!p->filename) {
+			w->nomem = true;
+			return;
+		}
+	}
+	p->size = nd->blen;
+	if (depth + 1 > w->lim->max_depth) {
+		w->truncated = true;
+		return;
+	}
+	buf_break(&w->text);
+	buf_puts(&w->text, "-------- forwarded message --------\n");
+	static const struct {
+		int f;
+		const char *name;
+	} shown[] = {{FH_FROM, "From"},
+		     {FH_TO, "To"},
+		     {FH_CC, "Cc"},
+		     {FH_DATE, "Date"},
+		     {FH_SUBJECT, "Subject"}};
+	for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+		char *v =
+		    span_text(&nd->hdr.v[shown[i].f], w->lim->max_header_bytes, &w->truncated);
+		if (!v) {
+			w->nomem = true;
+			return;
+		}
+		if (*v) {
+			buf_puts(&w->text, shown[i].name);
+			buf_puts(&w->text, ": ");
+			buf_puts(&w->text, v);
+			buf_put(&w->text, "\n", 1);
+		}
+		free(v);
+	}
+	if (nd->child)
+		fwalk_object(fw, nd->child, depth + 1, nest + 1, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+}
+
+static void fwalk_object(struct fwalk *fw, const struct fnode *nd, int depth, int nest,
+			 unsigned flags)
+{
+	struct walk *w = &fw->w;
+	if (w->nomem || fw->decline)
+		return;
+	if (nest > MAIL_MAX_NEST) {
+		w->truncated = true;
+		return;
+	}
+	if (nd->kind == FK_MULTI) {
+		const struct fnode *plain = NULL;
+		if (nd->alternative)
+			for (const struct fnode *c = nd->child; c && !plain; c = c->next)
+				if (c->kind == FK_LEAF && c->plain_body)
+					plain = c;
+		for (const struct fnode *c = nd->child; c && !w->nomem && !fw->decline;
+		     c = c->next) {
+			unsigned f = flags;
+			if (plain)
+				f = c == plain ? (flags | LEAF_BODY_TEXT) & ~LEAF_HTML_TEXT
+					       : flags & ~(LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+			fwalk_object(fw, c, depth, nest + 1, f);
+		}
+	} else if (nd->kind == FK_MESSAGE) {
+		fwalk_message(fw, nd, depth, nest);
+	} else {
+		fwalk_leaf(fw, nd, depth, flags);
+	}
+}
+
+/* The top-level fields as headers_into() reads them through GMime. False to decline. */
+static int fast_headers_into(struct fwalk *fw, const struct fhdr *h)
+{
+	struct walk *w = &fw->w;
+	struct mail_msg *msg = w->msg;
+	size_t max = w->lim->max_header_bytes;
+	bool cut = false;
+	const char *p;
+	size_t n;
+	char tmp[512];
+	char *from = span_text(&h->v[FH_FROM], max, &cut);
+	if (!from)
+		return MAIL_E_NOMEM;
+	int rc = fast_from_split(from, max, &msg->from, &msg->from_addr, &cut);
+	free(from);
+	if (rc != 0)
+		return rc;
+	msg->to = span_text(&h->v[FH_TO], max, &cut);
+	msg->subject = span_text(&h->v[FH_SUBJECT], max, &cut);
+	msg->date_hdr = span_text(&h->v[FH_DATE], max, &cut);
+	msg->date = 0;
+	if (h->v[FH_MSGID].set) {
+		if (!span_plain(&h->v[FH_MSGID], &p, &n) || n >= sizeof(tmp))
+			return MAIL_DECLINED;
+		for (size_t i = 0; i < n; i++)
+			if (p[i] == ' ' || p[i] == '\t' || p[i] == '(')
+				return MAIL_DECLINED;
+		memcpy(tmp, p, n);
+		tmp[n] = '\0';
+		char *id = g_mime_utils_decode_message_id(tmp);
+		msg->message_id = dup_utf8(id, max, &cut);
+		g_free(id);
+	} else {
+		msg->message_id = calloc(1, 1);
+	}
+	if (h->v[FH_DATE].set) {
+		if (!span_plain(&h->v[FH_DATE], &p, &n) || n >= sizeof(tmp))
+			return MAIL_DECLINED;
+		if (plain_date(p, n, &msg->date))
+			goto date_done;
+		memcpy(tmp, p, n);
+		tmp[n] = '\0';
+		GDateTime *d = g_mime_utils_header_decode_date(tmp);
+		if (d) {
+			msg->date = (int64_t)g_date_time_to_unix(d);
+			g_date_time_unref(d);
+		}
+	}
+date_done:
+	w->truncated |= cut;
+	if (!msg->to || !msg->subject || !msg->message_id || !msg->date_hdr)
+		return MAIL_E_NOMEM;
+	return 0;
+}
+
+/* Move the walk's text and HTML into out. */
+static int walk_finish(struct walk *w, struct mail_msg *out)
+{
+	if (w->nomem || w->text.nomem || w->html.nomem)
+		return MAIL_E_NOMEM;
+	out->text = w->text.p ? w->text.p : calloc(1, 1);
+	out->text_len = w->text.len;
+	w->text.p = NULL;
+	out->html = w->html.p ? w->html.p : calloc(1, 1);
+	out->html_len = w->html.len;
+	w->html.p = NULL;
+	out->truncated = w->truncated || w->text.cut || w->html.cut;
+	if (!out->text || !out->html)
+		return MAIL_E_NOMEM;
+	return 0;
+}
+
+/* The message body[0..blen) (past any mbox line) by the scanner: 0, MAIL_DECLINED with *out
+ * zeroed, or MAIL_E_NOMEM. */
+static int fast_parse(const char *body, size_t blen, const struct mail_limits *lim,
+		      struct mail_msg *out)
+{
+	struct fhdr top;
+	size_t hl = scan_headers(body, blen, &top);
+	if (hl == 0 || hl > lim->max_header_bytes)
+		return MAIL_DECLINED;
+	struct fscan *sc = malloc(sizeof(*sc));
+	if (!sc)
+		return MAIL_E_NOMEM;
+	sc->used = 0;
+	struct fnode *root = NULL;
+	int rc = MAIL_DECLINED;
+	struct fwalk fw = {.w = {.lim = lim, .msg = out}};
+	fw.w.text.max = fw.w.html.max = lim->max_text_bytes;
+	if (!scan_entity(sc, &top, body + hl, blen - hl, 0, -1, &root))
+		goto out;
+	rc = fast_headers_into(&fw, &top);
+	if (rc != 0)
+		goto out;
+	fwalk_object(&fw, root, 0, 0, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
+	rc = fw.decline ? MAIL_DECLINED : walk_finish(&fw.w, out);
+out:
+	free(fw.w.text.p);
+	free(fw.w.html.p);
+	fscan_free(sc);
+	free(sc);
+	if (rc != 0)
+		mail_msg_free(out);
+	return rc;
+}
+
 int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struct mail_msg *out,
 	       char *err, size_t errlen)
+{
+	return mail_parse_path(MAIL_PATH_AUTO, raw, len, lim, out, err, errlen);
+}
+
+int mail_parse_path(enum mail_path path, const char *raw, size_t len, const struct mail_limits *lim,
+		    struct mail_msg *out, char *err, size_t errlen)
 {
 	if (!out || (!raw && len)) {
 		set_err(err, errlen, "invalid argument");
@@ -1197,6 +2377,14 @@ int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struc
 	}
 
 	int rc = 0;
+	if (path != MAIL_PATH_GMIME) {
+		rc = fast_parse(raw + at, len - at, lim, out);
+		if (rc == MAIL_E_NOMEM)
+			set_err(err, errlen, "out of memory");
+		if (rc != MAIL_DECLINED || path == MAIL_PATH_FAST)
+			return rc;
+		rc = 0;
+	}
 	struct walk w = {.lim = lim, .msg = out};
 	w.text.max = w.html.max = lim->max_text_bytes;
 	GMimeStream *stream = NULL;
@@ -1242,19 +2430,7 @@ int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struc
 	GMimeObject *top = g_mime_message_get_mime_part(m);
 	if (top)
 		walk_object(&w, top, 0, 0, LEAF_BODY_TEXT | LEAF_HTML_TEXT);
-	if (w.nomem || w.text.nomem || w.html.nomem) {
-		rc = MAIL_E_NOMEM;
-		goto out;
-	}
-	out->text = w.text.p ? w.text.p : calloc(1, 1);
-	out->text_len = w.text.len;
-	w.text.p = NULL;
-	out->html = w.html.p ? w.html.p : calloc(1, 1);
-	out->html_len = w.html.len;
-	w.html.p = NULL;
-	out->truncated = w.truncated || w.text.cut || w.html.cut;
-	if (!out->text || !out->html)
-		rc = MAIL_E_NOMEM;
+	rc = walk_finish(&w, out);
 out:
 	if (rc == MAIL_E_NOMEM)
 		set_err(err, errlen, "out of memory");
@@ -1269,6 +2445,67 @@ out:
 	if (rc != 0)
 		mail_msg_free(out);
 	return rc;
+}
+
+static bool str_same(const char *a, const char *b)
+{
+	if (!a || !b)
+		return a == b;
+	return strcmp(a, b) == 0;
+}
+
+bool mail_msg_same(const struct mail_msg *a, const struct mail_msg *b, char *why, size_t whylen)
+{
+	const char *diff = NULL;
+	size_t part = 0;
+	if (!str_same(a->from, b->from))
+		diff = "from";
+	else if (!str_same(a->from_addr, b->from_addr))
+		diff = "from_addr";
+	else if (!str_same(a->to, b->to))
+		diff = "to";
+	else if (!str_same(a->subject, b->subject))
+		diff = "subject";
+	else if (!str_same(a->message_id, b->message_id))
+		diff = "message_id";
+	else if (!str_same(a->date_hdr, b->date_hdr))
+		diff = "date_hdr";
+	else if (a->date != b->date)
+		diff = "date";
+	else if (a->text_len != b->text_len || !str_same(a->text, b->text))
+		diff = "text";
+	else if (a->html_len != b->html_len || !str_same(a->html, b->html))
+		diff = "html";
+	else if (a->truncated != b->truncated)
+		diff = "truncated";
+	else if (a->nparts != b->nparts)
+		diff = "nparts";
+	for (; !diff && part < a->nparts; part++) {
+		const struct mail_part *p = &a->parts[part], *q = &b->parts[part];
+		if (!str_same(p->type, q->type))
+			diff = "part type";
+		else if (!str_same(p->filename, q->filename))
+			diff = "part filename";
+		else if (p->text_len != q->text_len || !str_same(p->text, q->text))
+			diff = "part text";
+		else if (p->size != q->size)
+			diff = "part size";
+		else if (p->depth != q->depth)
+			diff = "part depth";
+		else if (p->attachment != q->attachment)
+			diff = "part attachment";
+		else if (p->html != q->html)
+			diff = "part html";
+	}
+	if (diff && why && whylen) {
+		char t[64];
+		if (strncmp(diff, "part", 4) == 0)
+			(void)snprintf(t, sizeof(t), "%s of part %zu", diff, part - 1);
+		else
+			(void)snprintf(t, sizeof(t), "%s", diff);
+		set_err(why, whylen, t);
+	}
+	return !diff;
 }
 
 void mail_msg_free(struct mail_msg *m)

@@ -84,6 +84,28 @@ int mail_init(void);
 int mail_parse(const char *raw, size_t len, const struct mail_limits *lim, struct mail_msg *out,
 	       char *err, size_t errlen);
 
+/* Which parser mail_parse_path() runs. MAIL_PATH_AUTO (what mail_parse() does): the scanner of
+ * this module for the shapes reports have, GMime for anything it does not handle with certainty.
+ * MAIL_PATH_GMIME: GMime only (the reference). MAIL_PATH_FAST: the scanner only; it returns
+ * MAIL_DECLINED, with *out zeroed, for a message it leaves to GMime. Both give the same struct
+ * mail_msg for every message the scanner accepts (tests/unit/test-mail-diff.c). */
+enum mail_path {
+	MAIL_PATH_AUTO = 0,
+	MAIL_PATH_GMIME = 1,
+	MAIL_PATH_FAST = 2,
+};
+
+/* Returned by mail_parse_path(MAIL_PATH_FAST, ...) only: not an error, the scanner declined. */
+#define MAIL_DECLINED 1
+
+/* mail_parse() with the choice of parser; the same arguments, checks and error codes. */
+int mail_parse_path(enum mail_path path, const char *raw, size_t len, const struct mail_limits *lim,
+		    struct mail_msg *out, char *err, size_t errlen);
+
+/* Are a and b the same field by field (headers, date, text, html, every part, truncated)? When
+ * not, why (may be NULL) receives the first difference. For the differential tests. */
+bool mail_msg_same(const struct mail_msg *a, const struct mail_msg *b, char *why, size_t whylen);
+
 /* Free everything *m owns and zero it. NULL-safe. */
 void mail_msg_free(struct mail_msg *m);
 
