@@ -142,7 +142,10 @@ int inc_index_run(struct inc_store *s, size_t max, size_t *ret_n)
 		    "INSERT INTO reports_fts(rowid, subject, text, reporter, indicators)"
 		    " SELECT r.id, r.subject, r.text, coalesce(r.reporter, '') || ' ' ||"
 		    " coalesce(r.reporter_email, ''), (SELECT group_concat(n.value, char(10))"
-		    " FROM indicators n WHERE n.report_id = r.id) FROM reports r"
+		    " FROM indicators n WHERE n.report_id = r.id"
+		    /* a value found as written in the text needs no entry of its own: every
+		     * substring of it is one of the text */
+		    " AND instr(coalesce(r.text, ''), n.value) = 0) FROM reports r"
 		    " WHERE r.id > ?1 AND r.id <= ?2 ORDER BY r.id",
 		    -1, &st, NULL);
 		if (rc != SQLITE_OK) {
