@@ -2,13 +2,16 @@
  *
  *   bench-search DB PHISHURL-DIR [REPORTS [QUERIES]]
  *
- * Builds DB (once; kept for reruns) with REPORTS reports (1,000,000) through the real intake:
+ * Builds DB (once; kept for reruns) with REPORTS reports (1,000,000) through the real intake and
+ * the indexer (every 100,000 reports, as `keikai import mail` runs it):
  * Japanese and English report texts from templates around the real phishing URLs of
  * PHISHURL-DIR (tests/data/phishurl, JPCERT/CC's list) and their brands, so that many reports
  * share a site and link into one incident, as in real life. Prints the intake rate. Then runs
  * QUERIES (2,000) searches of mixed kinds through inc_search() - common word, rare word,
  * Japanese, domain, URL fragment, no hit - a page of 50 each, and prints p50/p95/p99/max in ms,
- * over all and per kind. Built on request: ninja -C build bench/bench-search
+ * over all and per kind; then the same queries again with TAIL (4,096) more reports taken in
+ * but not indexed (the tail search scans; rolled back afterwards). Built on request:
+ * ninja -C build bench/bench-search
  */
 #include <dirent.h>
 #include <stdio.h>
@@ -131,6 +134,57 @@ static int fill(char *out, size_t cap, unsigned which, const char *brand, const 
 	}
 }
 
+/* Take in report number `done` (of a store of n) in the caller's transaction. */
+static void add_one(struct inc_store *s, size_t done)
+{
+	char text[2048], err[256];
+	int64_t base = 1672498800; /* 2023-01-01 JST */
+	/* popular sites get most reports: a skewed pick */
+	uint64_t r = next();
+	size_t i = (size_t)((r % n_sites) * ((r >> 32) % 1000) / 1000);
+	const struct site *si = &sites[i];
+	bool ja = (r >> 20) % 2;
+	unsigned which = (unsigned)((r >> 24) % 3) + (ja ? 0 : 3);
+	int len = fill(text, sizeof text, which, si->brand, si->url, done);
+	if (len < 0 || (size_t)len + 64 >= sizeof text)
+		return;
+	if (done % 10000 == 7) { /* a rare word */
+		char rare[48];
+		int m = snprintf(rare, sizeof rare, " zebracorn-%zu", done / 10000);
+		if (m > 0 && (size_t)m < sizeof rare)
+			memcpy(text + len, rare, (size_t)m + 1);
+	}
+	struct inc_submission sub = {.channel = (r >> 40) % 4 ? "email" : "web",
+				     .received = base + (int64_t)done * 60,
+				     .raw = text,
+				     .raw_len = strlen(text),
+				     .raw_type = "text/plain",
+				     .reporter = ja ? "山田 太郎" : "John Smith",
+				     .reporter_email =
+					 ja ? "taro@example.ne.jp" : "john@example.com",
+				     .subject = ja ? "フィッシングの報告" : "Phishing report",
+				     .body = text};
+	struct inc_receipt rc;
+	if (inc_store_intake(s, &sub, &rc, err, sizeof err) != 0) {
+		(void)fprintf(stderr, "bench-search: intake: %s\n", err);
+		exit(1);
+	}
+}
+
+/* Index what is not indexed yet; the seconds it took. */
+static double index_all(struct inc_store *s)
+{
+	double t0 = wall();
+	size_t got;
+	do {
+		if (inc_index_run(s, 100000, &got) != 0) {
+			(void)fprintf(stderr, "bench-search: indexer: %s\n", inc_store_errmsg(s));
+			exit(1);
+		}
+	} while (got);
+	return wall() - t0;
+}
+
 static void build(const char *path, size_t n)
 {
 	char err[256];
@@ -151,57 +205,32 @@ static void build(const char *path, size_t n)
 	sqlite3_finalize(st);
 	if ((size_t)have >= n) {
 		(void)printf("database %s: %lld reports (cached)\n", path, (long long)have);
+		(void)index_all(s);
 		inc_store_close(s);
 		return;
 	}
-	double t0 = wall();
-	int64_t base = 1672498800; /* 2023-01-01 JST */
-	char text[2048];
+	double t0 = wall(), tix = 0;
 	size_t done = (size_t)have;
 	while (done < n) {
 		if (inc_store_begin(s) != 0)
 			exit(1);
-		for (size_t k = 0; k < 5000 && done < n; k++, done++) {
-			/* popular sites get most reports: a skewed pick */
-			uint64_t r = next();
-			size_t i = (size_t)((r % n_sites) * ((r >> 32) % 1000) / 1000);
-			const struct site *si = &sites[i];
-			bool ja = (r >> 20) % 2;
-			unsigned which = (unsigned)((r >> 24) % 3) + (ja ? 0 : 3);
-			int len = fill(text, sizeof text, which, si->brand, si->url, done);
-			if (len < 0 || (size_t)len + 64 >= sizeof text)
-				continue;
-			if (done % 10000 == 7) { /* a rare word */
-				char rare[48];
-				int m = snprintf(rare, sizeof rare, " zebracorn-%zu", done / 10000);
-				if (m > 0 && (size_t)m < sizeof rare)
-					memcpy(text + len, rare, (size_t)m + 1);
-			}
-			struct inc_submission sub = {
-			    .channel = (r >> 40) % 4 ? "email" : "web",
-			    .received = base + (int64_t)done * 60,
-			    .raw = text,
-			    .raw_len = strlen(text),
-			    .raw_type = "text/plain",
-			    .reporter = ja ? "山田 太郎" : "John Smith",
-			    .reporter_email = ja ? "taro@example.ne.jp" : "john@example.com",
-			    .subject = ja ? "フィッシングの報告" : "Phishing report",
-			    .body = text};
-			struct inc_receipt rc;
-			if (inc_store_intake(s, &sub, &rc, err, sizeof err) != 0) {
-				(void)fprintf(stderr, "bench-search: intake: %s\n", err);
-				exit(1);
-			}
-		}
+		for (size_t k = 0; k < 5000 && done < n; k++, done++)
+			add_one(s, done);
 		if (inc_store_commit(s) != 0)
 			exit(1);
-		if (done % 100000 == 0)
+		if (done % 100000 == 0) {
+			/* the indexer in batches of 100,000, as `keikai import mail` runs it */
+			tix += index_all(s);
 			(void)fprintf(stderr, "  %zu reports, %.0f/s\n", done,
 				      (double)(done - (size_t)have) / (wall() - t0));
+		}
 	}
+	tix += index_all(s);
 	double dt = wall() - t0;
-	(void)printf("built %zu reports in %.1f s: %.0f reports/s through inc_store_intake\n",
-		     done - (size_t)have, dt, (double)(done - (size_t)have) / dt);
+	(void)printf("built %zu reports in %.1f s: %.0f reports/s through inc_store_intake and the"
+		     " indexer (the indexer alone: %.1f s, %.0f reports/s)\n",
+		     done - (size_t)have, dt, (double)(done - (size_t)have) / dt, tix,
+		     (double)(done - (size_t)have) / tix);
 	inc_store_close(s);
 }
 
@@ -224,20 +253,12 @@ enum kind { K_COMMON, K_RARE, K_JA, K_DOMAIN, K_URLPART, K_NOHIT, K_COUNT };
 static const char *const kind_name[] = {"common word", "rare word",    "Japanese",
 					"domain",      "URL fragment", "no hit"};
 
-int main(int argc, char **argv)
+/* nq queries of the six kinds on s (the same ones every time: a fixed seed), latencies
+ * printed under the heading. */
+static void run(struct inc_store *s, size_t n, size_t nq, const char *heading)
 {
-	if (argc < 3) {
-		(void)fprintf(stderr, "usage: bench-search DB PHISHURL-DIR [REPORTS [QUERIES]]\n");
-		return 2;
-	}
-	size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000000;
-	size_t nq = argc > 4 ? strtoul(argv[4], NULL, 10) : 2000;
-	load_sites(argv[2]);
-	build(argv[1], n);
-	char err[256];
-	struct inc_store *s = inc_store_open(argv[1], NULL, err, sizeof err);
-	if (!s)
-		return 1;
+	rng = 0x243f6a8885a308d3ull;
+	(void)printf("%s\n", heading);
 	static const char *const common[] = {"phishing", "password", "Amazon", "login", "Apple ID"};
 	static const char *const ja[] = {"フィッシング", "三井住友",   "アカウント",
 					 "偽サイト",	 "パスワード", "注意喚起"};
@@ -283,7 +304,7 @@ int main(int argc, char **argv)
 		double ms = (wall() - t) * 1000.0;
 		if (r != 0 && r != INC_E_BAD) {
 			(void)fprintf(stderr, "bench-search: query %s failed: %d\n", buf, r);
-			return 1;
+			exit(1);
 		}
 		hits += got;
 		all[q] = ms;
@@ -293,6 +314,40 @@ int main(int argc, char **argv)
 	for (int k = 0; k < K_COUNT; k++)
 		report(kind_name[k], per[k], nper[k]);
 	report("all", all, nq);
+	for (int k = 0; k < K_COUNT; k++)
+		free(per[k]);
+	free(all);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 3) {
+		(void)fprintf(stderr,
+			      "usage: bench-search DB PHISHURL-DIR [REPORTS [QUERIES [TAIL]]]\n");
+		return 2;
+	}
+	size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 1000000;
+	size_t nq = argc > 4 ? strtoul(argv[4], NULL, 10) : 2000;
+	size_t tail = argc > 5 ? strtoul(argv[5], NULL, 10) : 4096;
+	load_sites(argv[2]);
+	build(argv[1], n);
+	char err[256];
+	struct inc_store *s = inc_store_open(argv[1], NULL, err, sizeof err);
+	if (!s)
+		return 1;
+	run(s, n, nq, "search, everything indexed:");
+	if (tail) {
+		/* an unindexed tail, in a transaction rolled back afterwards (the file is kept) */
+		if (inc_store_begin(s) != 0)
+			return 1;
+		for (size_t i = 0; i < tail; i++)
+			add_one(s, n + i);
+		char h[96];
+		(void)snprintf(h, sizeof h,
+			       "search, with a tail of %zu reports not yet indexed:", tail);
+		run(s, n, nq, h);
+		(void)inc_store_rollback(s);
+	}
 	inc_store_close(s);
 	return 0;
 }

@@ -7,7 +7,9 @@
  * on our side delays mail instead of losing it.
  *
  * `keikai import mail` takes a Maildir or an mbox in batches: each mail in its own savepoint (a
- * rejected one does not undo the others), a commit every --batch mails.
+ * rejected one does not undo the others), a commit every --batch mails. The search index is
+ * written after the mails, in large batches of its own (every IMPORT_INDEX_EVERY reports and at
+ * the end; not at all with --no-index); `keikai reindex` runs that indexer alone.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -37,6 +39,8 @@ struct mail_opts {
 	size_t max_bytes;    /* 0 = the configuration's */
 	unsigned busy_ms;    /* how long to wait for another writer's lock */
 	unsigned long batch; /* import: mails per commit */
+	bool no_index;	     /* import: leave the search index to keikaid or `keikai reindex` */
+	bool full;	     /* reindex: the whole index again */
 };
 
 static const char *lang_code(void)
@@ -53,6 +57,13 @@ static int parse_opts(int argc, char **argv, int first, struct mail_opts *o, int
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
+		}
+		if (strcmp(a, "--no-index") == 0 || strcmp(a, "--full") == 0) {
+			if (a[2] == 'n')
+				o->no_index = true;
+			else
+				o->full = true;
+			continue;
 		}
 		if (i + 1 >= argc)
 			goto bad;
@@ -271,6 +282,41 @@ int cli_intake(int argc, char **argv, const char *db_path)
 /* ---- batch import ------------------------------------------------------------------------ */
 
 #define MAX_REASONS 16
+/* reports stored between two runs of the indexer during an import: large batches write the
+ * trigram index cheaply, and the tail a search scans meanwhile stays bounded by this */
+#define IMPORT_INDEX_EVERY 20000
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Index every report not indexed yet; prints how many and how fast. 0 or an INC_E_* code. */
+static int index_all(struct inc_store *s, bool quiet, unsigned long long *ret_n, double *ret_s)
+{
+	double t0 = now_s();
+	unsigned long long total = 0;
+	int rc = 0;
+	for (;;) {
+		size_t n = 0;
+		if ((rc = inc_index_run(s, 100000, &n)) != 0 || n == 0)
+			break;
+		total += n;
+	}
+	double t = now_s() - t0;
+	if (!quiet && total)
+		(void)fprintf(stderr,
+			      T("search index: %llu reports in %.2f s\n",
+				"検索索引: 報告 %llu 件を %.2f 秒で索引付けしました\n"),
+			      total, t);
+	if (ret_n)
+		*ret_n += total;
+	if (ret_s)
+		*ret_s += t;
+	return rc;
+}
 
 struct import {
 	struct inc_store *s;
@@ -291,6 +337,8 @@ struct import {
 	size_t c_n_reasons;
 	/* safe: each mail in its own savepoint, for the rest of the batch (see import_one) */
 	bool safe;
+	bool no_index;
+	unsigned long long unindexed; /* reports committed since the indexer last ran */
 };
 
 /* import_one: the batch must be rolled back and taken again mail by mail in savepoints */
@@ -312,6 +360,13 @@ static void progress(struct import *im, bool final)
 static int batch_commit(struct import *im)
 {
 	int rc = inc_store_commit(im->s);
+	if (rc == 0 && !im->no_index &&
+	    im->stored - im->c_stored + im->unindexed >= IMPORT_INDEX_EVERY) {
+		im->unindexed = 0;
+		rc = index_all(im->s, true, NULL, NULL);
+	} else if (rc == 0) {
+		im->unindexed += im->stored - im->c_stored;
+	}
 	if (rc == 0) {
 		im->c_seen = im->seen;
 		im->c_stored = im->stored;
@@ -353,9 +408,8 @@ static int source_done(struct import *im)
 	return im->in_batch ? batch_commit(im) : 0;
 }
 
-/* One mail. Savepoints are not free here: with the full-text index in the transaction, each
- * SAVEPOINT/RELEASE makes FTS5 flush its pending terms into a new segment, which costs about a
- * third of the import. So mails go in without one, and a reject is checked to have written
+/* One mail. Mails go in without a savepoint of their own (each is a statement-journal write
+ * per mail, and most mails are not rejected), and a reject is checked to have written
  * nothing (inc_store_intake refuses before writing in all but corner cases); if it did write,
  * IMPORT_REPLAY asks the caller to take the batch again with a savepoint per mail (im->safe).
  * Returns 0 (stored, duplicate or rejected), IMPORT_REPLAY, or a temporary failure's code (the
@@ -587,19 +641,24 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 	if (parse_opts(argc, argv, 2, &o, &next) != 0 || next >= argc) {
 		(void)fprintf(
 		    stderr, "%s",
-		    T("Usage: keikai import mail [-d DB | -c keikaid.ini] [--batch N] "
+		    T("Usage: keikai import mail [-d DB | -c keikaid.ini] [--batch N] [--no-index] "
 		      "MAILDIR|MBOX...\n",
 		      "使い方: keikai import mail [-d DB | -c keikaid.ini] [--batch 件数] "
-		      "Maildir|mbox...\n"));
+		      "[--no-index] Maildir|mbox...\n"));
 		return 2;
 	}
 	if (!o.db && !o.config)
 		o.db = db_path;
 	struct inc_config ic;
-	struct import im = {.batch = o.batch, .tty = isatty(STDERR_FILENO) == 1};
+	struct import im = {
+	    .batch = o.batch, .tty = isatty(STDERR_FILENO) == 1, .no_index = o.no_index};
 	im.s = open_incident_store(&o, &ic);
 	if (!im.s)
 		return 1;
+	/* one checkpoint at the end instead of one every few thousand pages: the pages the
+	 * batches rewrite again and again (index interiors, the tables' last leaves) are copied
+	 * into the database once; synchronous=FULL stays, every commit is durable in the WAL */
+	(void)sqlite3_exec(inc_store_db(im.s), "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
 	int rc = inc_store_begin(im.s);
 	for (int i = next; rc == 0 && i < argc; i++) {
 		struct stat sb;
@@ -638,6 +697,18 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 	im.dups = im.c_dups;
 	im.rejected = im.c_rejected;
 	progress(&im, true);
+	/* what was committed is indexed, even after a failure */
+	if (!im.no_index && index_all(im.s, false, NULL, NULL) != 0) {
+		(void)fprintf(
+		    stderr,
+		    T("keikai: the search index could not be brought up to date (%s); "
+		      "search still finds the reports; run keikai reindex\n",
+		      "keikai: 検索索引を更新できませんでした (%s)。検索では報告は見つかります。"
+		      "keikai reindex を実行してください\n"),
+		    inc_store_errmsg(im.s));
+		im.failed = 1;
+	}
+	(void)sqlite3_exec(inc_store_db(im.s), "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
 	(void)printf(T("imported %llu mails: %llu new reports, %llu duplicates, %llu rejected\n",
 		       "メール %llu 件を取り込みました: 新規報告 %llu、重複 %llu、却下 %llu\n"),
 		     im.seen, im.stored, im.dups, im.rejected);
@@ -647,4 +718,40 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 			     im.reasons[k].example[0] ? im.reasons[k].example : "-");
 	inc_store_close(im.s);
 	return im.failed ? 1 : 0;
+}
+
+/* ---- reindex ----------------------------------------------------------------------------- */
+
+int cli_reindex(int argc, char **argv, const char *db_path)
+{
+	struct mail_opts o = {.db = NULL, .busy_ms = 10000};
+	int next;
+	if (parse_opts(argc, argv, 1, &o, &next) != 0 || next != argc) {
+		(void)fprintf(stderr, "%s",
+			      T("Usage: keikai reindex [-d DB | -c keikaid.ini] [--full]\n",
+				"使い方: keikai reindex [-d DB | -c keikaid.ini] [--full]\n"));
+		return 2;
+	}
+	if (!o.db && !o.config)
+		o.db = db_path;
+	struct inc_config ic;
+	struct inc_store *s = open_incident_store(&o, &ic);
+	if (!s)
+		return 1;
+	int rc = o.full ? inc_index_reset(s) : 0;
+	unsigned long long n = 0;
+	double secs = 0;
+	if (rc == 0)
+		rc = index_all(s, true, &n, &secs);
+	if (rc != 0) {
+		(void)fprintf(stderr, "keikai: %s (%s)\n", inc_strerror(rc, lang_code()),
+			      inc_store_errmsg(s));
+		inc_store_close(s);
+		return 1;
+	}
+	(void)printf(
+	    T("indexed %llu reports in %.2f s\n", "報告 %llu 件を %.2f 秒で索引付けしました\n"), n,
+	    secs);
+	inc_store_close(s);
+	return 0;
 }

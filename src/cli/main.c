@@ -15,7 +15,8 @@
  *   keikai [-d DB] rollup
  *   keikai [-d DB] contact import FILE | contact export   (organisations, JSON lines)
  *   keikai [-d DB] intake mail [-c keikaid.ini] ...          (one mail on stdin: intake.h)
- *   keikai [-d DB] import mail [-c keikaid.ini] [--batch N] MAILDIR|MBOX...
+ *   keikai [-d DB] import mail [-c keikaid.ini] [--batch N] [--no-index] MAILDIR|MBOX...
+ *   keikai [-d DB] reindex [-c keikaid.ini] [--full]
  *
  * docs/keikai.md and keikai(8) describe every command.
  */
@@ -66,7 +67,8 @@ static void usage(FILE *f)
 	      "  stats incidents --quarter 2025Q3\n"
 	      "  contact import FILE | contact export  (organisations, JSON lines; - = stdin)\n"
 	      "  intake mail [-d DB | -c keikaid.ini] < MESSAGE   (MTA pipe: exit 0, 65 or 75)\n"
-	      "  import mail [--batch N] MAILDIR|MBOX...\n"
+	      "  import mail [--batch N] [--no-index] MAILDIR|MBOX...\n"
+	      "  reindex [--full]   (the report search index: what is not indexed yet, or all)\n"
 	      "Tokens are printed once; only their hashes are kept. A user's password is read\n"
 	      "from standard input (not echoed on a terminal), or made and printed with "
 	      "--generate.\n",
@@ -86,7 +88,8 @@ static void usage(FILE *f)
 	      "  contact import ファイル | contact export  (組織、JSON lines、- は標準入力)\n"
 	      "  intake mail [-d DB | -c keikaid.ini] < メッセージ   (MTA のパイプ: 終了コード 0, "
 	      "65, 75)\n"
-	      "  import mail [--batch 件数] Maildir|mbox...\n"
+	      "  import mail [--batch 件数] [--no-index] Maildir|mbox...\n"
+	      "  reindex [--full]   (報告の検索索引: 未索引の報告、または全部)\n"
 	      "トークンは一度だけ表示されます。保存されるのはハッシュだけです。ユーザの\n"
 	      "パスワードは標準入力から読みます (端末では表示しません)。--generate を付けると\n"
 	      "作って表示します。\n"));
@@ -813,6 +816,8 @@ int main(int argc, char **argv)
 		return cli_import_mail(argc, argv, db_path);
 	if (strcmp(argv[0], "intake") == 0)
 		return cli_intake(argc, argv, db_path);
+	if (strcmp(argv[0], "reindex") == 0)
+		return cli_reindex(argc, argv, db_path);
 	if (strcmp(argv[0], "import") == 0)
 		return cmd_import(argc, argv);
 	if (strcmp(argv[0], "user") == 0)

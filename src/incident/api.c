@@ -1028,12 +1028,19 @@ static void h_incident(void *ctx, const struct http_req *rq, struct http_resp *r
 	free(e);
 	jsonw_key(&w, "timeline");
 	jsonw_arr_begin(&w);
-	if (sqlite3_prepare_v2(s->db,
-			       "SELECT at, user_id, user_name, object, object_id, action, changes"
-			       " FROM audit WHERE (object = 'incident' AND object_id = ?1) OR"
-			       " (object = 'report' AND object_id IN (SELECT id FROM reports"
-			       " WHERE incident_id = ?1)) ORDER BY id LIMIT 5000",
-			       -1, &st, NULL) == SQLITE_OK) {
+	if (sqlite3_prepare_v2(
+		s->db,
+		"SELECT at, user_id, user_name, object, object_id, action, changes"
+		" FROM (SELECT at, user_id, user_name, object, object_id, action,"
+		" changes, 1 AS k, id FROM audit WHERE (object = 'incident' AND"
+		" object_id = ?1) OR (object = 'report' AND object_id IN (SELECT id"
+		" FROM reports WHERE incident_id = ?1))"
+		/* a report's arrival: from its row, which records who, when, how */
+		" UNION ALL SELECT received, entered_by_id, coalesce(entered_by,"
+		" channel), 'report', id, 'received', json_object('channel',"
+		" json_array(NULL, channel)), 0, id FROM reports WHERE incident_id = ?1)"
+		" ORDER BY at, k, id LIMIT 5000",
+		-1, &st, NULL) == SQLITE_OK) {
 		sqlite3_bind_int64(st, 1, id);
 		static const char *const k[] = {"at",	     "user_id", "user",	  "object",
 						"object_id", "action",	"changes"};

@@ -1,5 +1,7 @@
 /* intake.c - one submission in: parse a mail, extract and canonicalise indicators, link to an
- * open incident or open one, and insert the report with its index entries and audit entry
+ * open incident or open one, and insert the report with its indicators (and the audit entry of
+ * an incident it opens)
+ * (the search index follows later: search.c)
  *
  * Everything runs on statements prepared once per store (store-impl.h) inside the caller's
  * transaction; no schema work and no allocation per indicator beyond the extractor's own.
@@ -22,10 +24,21 @@
 #include "../lib/banned.h"
 
 #define MAX_LINK_CANDIDATES 64
+#define MAX_LINK_HITS	    1024 /* (indicator, incident) pairs remembered from the link lookups */
 
 struct candidate {
 	int64_t id, last_report;
 	unsigned shared;
+};
+
+/* Which incidents the link lookups found each indicator in: the chosen incident's link index
+ * already holds those, so they are not inserted again (an INSERT OR IGNORE is a B-tree seek). */
+struct link_hits {
+	struct {
+		uint32_t ind;
+		int64_t incident;
+	} h[MAX_LINK_HITS];
+	size_t n;
 };
 
 /* The text of what arrived, whichever channel it came by. */
@@ -59,7 +72,7 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
 /* Count the open incidents in the window that hold each indicator. The reporter's own address
  * does not link: it is in the signature and the forwarded headers of everything they send. */
 static int link_find(struct inc_store *s, const struct indicator_set *set, const char *reporter,
-		     int64_t since, struct candidate *c, size_t *nc)
+		     int64_t since, struct candidate *c, size_t *nc, struct link_hits *hits)
 {
 	sqlite3_stmt *st = s->st[ST_LINK_FIND];
 	for (size_t i = 0; i < set->count; i++) {
@@ -72,6 +85,10 @@ static int link_find(struct inc_store *s, const struct indicator_set *set, const
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(st, 0);
+			if (hits->n < MAX_LINK_HITS && i <= UINT32_MAX) {
+				hits->h[hits->n].ind = (uint32_t)i;
+				hits->h[hits->n++].incident = id;
+			} /* beyond: inserted again, which the OR IGNORE absorbs */
 			size_t k = 0;
 			while (k < *nc && c[k].id != id)
 				k++;
@@ -120,30 +137,11 @@ static void make_title(char *out, size_t n, const struct view *v, const struct i
 	out[len] = 0;
 }
 
-/* The indicator values as one text for the search index. */
-static char *indicator_text(const struct indicator_set *set)
-{
-	size_t len = 1;
-	for (size_t i = 0; i < set->count; i++)
-		if (!ckd_size_add(len, strlen(set->items[i].value) + 1, &len))
-			return NULL;
-	char *t = malloc(len);
-	if (!t)
-		return NULL;
-	size_t o = 0;
-	for (size_t i = 0; i < set->count; i++) {
-		size_t l = strlen(set->items[i].value);
-		memcpy(t + o, set->items[i].value, l);
-		o += l;
-		t[o++] = '\n';
-	}
-	t[o] = 0;
-	return t;
-}
-
 static int insert_indicators(struct inc_store *s, int64_t report, int64_t incident,
-			     const struct indicator_set *set)
+			     const struct indicator_set *set, const struct link_hits *hits)
 {
+	/* hits is sorted by indicator: the walk below moves along it */
+	size_t k = 0;
 	for (size_t i = 0; i < set->count; i++) {
 		const struct indicator *ind = &set->items[i];
 		const char *type = ind_type_name(ind->type);
@@ -156,6 +154,14 @@ static int insert_indicators(struct inc_store *s, int64_t report, int64_t incide
 		int r = inc_step_done(st);
 		if (r)
 			return r;
+		size_t k0 = k;
+		while (k < hits->n && hits->h[k].ind == i)
+			k++;
+		bool have = false;
+		for (size_t j = k0; j < k && !have; j++)
+			have = hits->h[j].incident == incident;
+		if (have)
+			continue;
 		st = s->st[ST_LINK_ADD];
 		sqlite3_bind_text(st, 1, ind->value, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, type, -1, SQLITE_STATIC);
@@ -224,7 +230,6 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 	bool is_mail = sub->raw_type && strcmp(sub->raw_type, "message/rfc822") == 0;
 	struct indicator_set set;
 	indicator_set_init(&set, cfg->max_indicators);
-	char *ind_text = NULL;
 	int r = 0;
 	if (is_mail) {
 		if (!s->mail_ready) {
@@ -276,8 +281,10 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 	/* link */
 	struct candidate cand[MAX_LINK_CANDIDATES];
 	size_t nc = 0;
+	struct link_hits hits;
+	hits.n = 0;
 	int64_t since = received - (int64_t)cfg->link_window_days * 86400;
-	if ((r = link_find(s, &set, v.reporter_email, since, cand, &nc)) != 0) {
+	if ((r = link_find(s, &set, v.reporter_email, since, cand, &nc, &hits)) != 0) {
 		(void)fail(err, errlen, r, sqlite3_errmsg(s->db));
 		goto out;
 	}
@@ -348,6 +355,8 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 	sqlite3_bind_int64(st, 14, incident);
 	bind_text_or_null(st, 15, sub->user_name);
 	bind_text_or_null(st, 16, sub->client);
+	if (sub->user_id)
+		sqlite3_bind_int64(st, 17, sub->user_id);
 	if ((r = inc_step_done(st)) != 0)
 		goto db_fail;
 	int64_t report = sqlite3_last_insert_rowid(s->db);
@@ -364,30 +373,15 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		if ((r = inc_step_done(st)) != 0)
 			goto db_fail;
 	}
-	if ((r = insert_indicators(s, report, incident, &set)) != 0)
+	if ((r = insert_indicators(s, report, incident, &set, &hits)) != 0)
 		goto db_fail;
 
-	ind_text = indicator_text(&set);
-	if (!ind_text) {
-		r = fail(err, errlen, INC_E_NOMEM, "out of memory");
-		goto out;
-	}
-	char reporter[512];
-	(void)snprintf(reporter, sizeof reporter, "%s %s", v.reporter ? v.reporter : "",
-		       v.reporter_email ? v.reporter_email : "");
-	if ((r = inc_fts_queue(s, report, v.subject, v.text ? v.text : "", text_len, reporter,
-			       ind_text)) != 0) {
-		(void)fail(err, errlen, r, "out of memory");
-		goto out;
-	}
-
-	/* audit: who entered it, or the channel it came by */
+	/* audit: a report's arrival is not an audit entry of its own: the report row holds who
+	 * entered it (entered_by, entered_by_id; the channel for mail and the web form), when
+	 * (received) and how (channel), and the timeline shows it from there. A new incident is
+	 * recorded as opened, by the same actor. */
 	struct inc_actor who = {sub->user_id, sub->user_name ? sub->user_name : sub->channel};
 	char ch[160];
-	(void)snprintf(ch, sizeof ch, "{\"channel\":[null,\"%s\"],\"incident\":[null,%lld]}",
-		       sub->channel, (long long)incident);
-	if ((r = inc_audit(s, &who, now, "report", report, "received", ch)) != 0)
-		goto db_fail;
 	if (ret->new_incident) {
 		(void)snprintf(ch, sizeof ch, "{\"ref\":[null,\"%s\"],\"report\":[null,%lld]}", ref,
 			       (long long)report);
@@ -400,7 +394,6 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 db_fail:
 	(void)fail(err, errlen, r, sqlite3_errmsg(s->db));
 out:
-	free(ind_text);
 	indicator_set_free(&set);
 	mail_msg_free(&msg);
 	return r;

@@ -37,14 +37,16 @@ struct inc_receipt {
 };
 
 /* Parse (mail), extract and canonicalise indicators, link to an open incident or open a new one,
- * insert the report, its attachments' names, its indicators, the search index entry and the
- * audit entry; all inside the caller's transaction (inc_store_begin). A report whose raw bytes
+ * insert the report, its attachments' names, its indicators and (for a new incident) the
+ * incident's audit entry; all inside the caller's transaction (inc_store_begin). The search index
+ * follows later (inc_index_run). A report whose raw bytes
  * equal a stored one's (SHA-256) is a duplicate: *ret points to the stored report, nothing is
  * written, 0 is returned. Returns 0 or INC_E_BUSY (temporary: locked, full, I/O: retry; an MTA
  * pipe exits 75), INC_E_BAD (empty or unusable input), INC_E_TOOBIG, INC_E_NOMEM; err gets an
- * English message. On an error the caller rolls back (the writer uses a savepoint per report:
- * inc_store_savepoint / inc_store_rollback_to). The transaction must end with inc_store_commit,
- * which also writes the search index entries the reports queued. */
+ * English message. On an error the caller rolls back: a savepoint per report
+ * (inc_store_savepoint / inc_store_rollback_to), or, as the writer and the import do, none, and
+ * the whole group again with savepoints when a failed report changed something
+ * (sqlite3_total_changes). The transaction ends with inc_store_commit. */
 int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, struct inc_receipt *ret,
 		     char *err, size_t errlen);
 

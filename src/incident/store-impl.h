@@ -20,7 +20,6 @@ enum inc_stmt {
 	ST_REPORT_NEW,	  /* insert report */
 	ST_ATT_NEW,	  /* insert attachment */
 	ST_IND_NEW,	  /* insert indicator */
-	ST_FTS_NEW,	  /* insert search index entry */
 	ST_AUDIT,	  /* insert audit entry */
 	ST_BEGIN,	  /* BEGIN IMMEDIATE */
 	ST_COMMIT,	  /* COMMIT */
@@ -34,23 +33,12 @@ enum inc_stmt {
 };
 
 /* A yearly sequence's next number, taken from the table once per transaction and written back
- * at its commit: an UPDATE per report would make SQLite open a statement journal, and with it
- * flush the search index's pending entries, for every report. */
+ * at its commit: an UPDATE per report would make SQLite open a statement journal for every
+ * report. */
 struct inc_seq {
 	char kind[4];
 	int year;
 	int64_t next;
-};
-
-/* A search index entry waiting for the commit. SQLite tells FTS5 of every savepoint, and FTS5
- * then writes out what it holds in memory: with a savepoint per report (the writer's) that is a
- * tiny index segment per report and endless merging. So the entries of a transaction are kept
- * here and inserted together just before COMMIT; a rolled-back savepoint drops its own. */
-struct inc_fts_row {
-	int64_t rowid;
-	char *buf; /* subject, text, reporter, indicators, each NUL-terminated */
-	size_t len[4];
-	bool has_subject;
 };
 
 struct inc_store {
@@ -59,14 +47,8 @@ struct inc_store {
 	sqlite3_stmt *st[ST_COUNT];
 	struct inc_seq seq[4];
 	size_t nseq;
-	struct inc_fts_row *fts;
-	size_t nfts, capfts, fts_mark, fts_bytes;
 	bool mail_ready;
 };
-
-/* Queue a report's search index entry (copied) until the commit. 0 or INC_E_NOMEM. */
-int inc_fts_queue(struct inc_store *s, int64_t rowid, const char *subject, const char *text,
-		  size_t text_len, const char *reporter, const char *indicators);
 
 /* Copy s into out[0..n) as far as it fits, NUL-terminated (n > 0). */
 static inline void inc_copy(char *out, size_t n, const char *s)

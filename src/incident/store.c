@@ -17,7 +17,9 @@
 
 /* Version 1. The search index is contentless (content=''): it keeps only the trigram index, not
  * a second copy of the texts, which halves its size and its write cost; hits are report ids, and
- * reports are never deleted, so the index never needs the old values back. */
+ * reports are never deleted, so the index never needs the old values back. It is written outside
+ * the intake transactions by the indexer (search.c), which follows the reports up to
+ * search_state.indexed, the highest report id it has indexed. */
 static const char *const schema[] = {
     "CREATE TABLE incidents(id INTEGER PRIMARY KEY, ref TEXT NOT NULL UNIQUE,"
     " title TEXT NOT NULL DEFAULT '', status TEXT NOT NULL DEFAULT 'open', category TEXT,"
@@ -31,10 +33,10 @@ static const char *const schema[] = {
     " reporter_email TEXT, subject TEXT, text TEXT, raw BLOB NOT NULL, raw_type TEXT NOT NULL,"
     " raw_sha256 BLOB NOT NULL UNIQUE, message_id TEXT,"
     " status TEXT NOT NULL DEFAULT 'new', tlp TEXT NOT NULL,"
-    " incident_id INTEGER NOT NULL REFERENCES incidents(id), entered_by TEXT, client TEXT);"
+    " incident_id INTEGER NOT NULL REFERENCES incidents(id), entered_by TEXT,"
+    " entered_by_id INTEGER, client TEXT);"
     "CREATE INDEX reports_incident ON reports(incident_id, received);"
     "CREATE INDEX reports_received ON reports(received);"
-    "CREATE INDEX reports_status ON reports(status, id);"
     "CREATE TABLE attachments(id INTEGER PRIMARY KEY,"
     " report_id INTEGER NOT NULL REFERENCES reports(id), name TEXT, type TEXT,"
     " size INTEGER NOT NULL);"
@@ -54,7 +56,9 @@ static const char *const schema[] = {
     "CREATE TABLE incident_seq(kind TEXT NOT NULL, year INTEGER NOT NULL, next INTEGER NOT NULL,"
     " PRIMARY KEY(kind, year)) WITHOUT ROWID;"
     "CREATE VIRTUAL TABLE reports_fts USING fts5(subject, text, reporter, indicators,"
-    " content='', tokenize='trigram');",
+    " content='', tokenize='trigram');"
+    "CREATE TABLE search_state(indexed INTEGER NOT NULL);"
+    "INSERT INTO search_state(indexed) VALUES (0);",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -75,12 +79,10 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_REPORT_NEW] =
 	"INSERT INTO reports(ack, channel, received, sent, reporter,"
 	" reporter_email, subject, text, raw, raw_type, raw_sha256, message_id,"
-	" tlp, incident_id, entered_by, client)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)",
+	" tlp, incident_id, entered_by, entered_by_id, client)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?17, ?16)",
     [ST_ATT_NEW] = "INSERT INTO attachments(report_id, name, type, size) VALUES (?1, ?2, ?3, ?4)",
     [ST_IND_NEW] = "INSERT INTO indicators(report_id, type, raw, value, registrable)"
-		   " VALUES (?1, ?2, ?3, ?4, ?5)",
-    [ST_FTS_NEW] = "INSERT INTO reports_fts(rowid, subject, text, reporter, indicators)"
 		   " VALUES (?1, ?2, ?3, ?4, ?5)",
     [ST_AUDIT] = "INSERT INTO audit(at, user_id, user_name, object, object_id, action, changes)"
 		 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -207,8 +209,6 @@ int64_t inc_month_start(int year, int month, int32_t tz)
 	return days_from_civil(year, month, 1) * 86400 - tz;
 }
 
-static void fts_drop(struct inc_store *s, size_t from);
-
 /* ---- open, close, transactions ------------------------------------------------------------ */
 
 struct inc_store *inc_store_open(const char *path, const struct inc_config *cfg, char *err,
@@ -250,8 +250,6 @@ void inc_store_close(struct inc_store *s)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
-	fts_drop(s, 0);
-	free(s->fts);
 	free(s);
 }
 
@@ -270,88 +268,14 @@ const char *inc_store_errmsg(struct inc_store *s)
 	return sqlite3_errmsg(s->db);
 }
 
-static void fts_drop(struct inc_store *s, size_t from)
-{
-	for (size_t i = from; i < s->nfts; i++) {
-		for (int k = 0; k < 4; k++)
-			s->fts_bytes -= s->fts[i].len[k];
-		free(s->fts[i].buf);
-	}
-	if (from < s->nfts)
-		s->nfts = from;
-	if (s->fts_mark > s->nfts)
-		s->fts_mark = s->nfts;
-}
-
-int inc_fts_queue(struct inc_store *s, int64_t rowid, const char *subject, const char *text,
-		  size_t text_len, const char *reporter, const char *indicators)
-{
-	if (s->nfts == s->capfts) {
-		size_t nc = s->capfts ? s->capfts * 2 : 256;
-		struct inc_fts_row *p = reallocarray(s->fts, nc, sizeof *p);
-		if (!p)
-			return INC_E_NOMEM;
-		s->fts = p;
-		s->capfts = nc;
-	}
-	struct inc_fts_row *row = &s->fts[s->nfts];
-	const char *part[4] = {subject ? subject : "", text, reporter, indicators};
-	size_t len[4] = {strlen(part[0]), text_len, strlen(reporter), strlen(indicators)},
-	       total = 4;
-	for (int k = 0; k < 4; k++)
-		if (!ckd_size_add(total, len[k], &total))
-			return INC_E_NOMEM;
-	row->buf = malloc(total);
-	if (!row->buf)
-		return INC_E_NOMEM;
-	size_t o = 0;
-	for (int k = 0; k < 4; k++) {
-		memcpy(row->buf + o, part[k], len[k]);
-		row->buf[o + len[k]] = 0;
-		o += len[k] + 1;
-		row->len[k] = len[k];
-		s->fts_bytes += len[k];
-	}
-	row->rowid = rowid;
-	row->has_subject = subject != NULL;
-	s->nfts++;
-	return 0;
-}
-
-/* Insert the queued search index entries. */
-static int fts_flush(struct inc_store *s)
-{
-	sqlite3_stmt *st = s->st[ST_FTS_NEW];
-	for (size_t i = 0; i < s->nfts; i++) {
-		const struct inc_fts_row *row = &s->fts[i];
-		sqlite3_bind_int64(st, 1, row->rowid);
-		const char *p = row->buf;
-		for (int k = 0; k < 4; k++) {
-			if (k > 0 || row->has_subject)
-				sqlite3_bind_text(st, k + 2, p, (int)row->len[k], SQLITE_STATIC);
-			p += row->len[k] + 1;
-		}
-		int r = inc_step_done(st);
-		if (r)
-			return r;
-	}
-	fts_drop(s, 0);
-	s->fts_mark = 0;
-	return 0;
-}
-
 int inc_store_begin(struct inc_store *s)
 {
 	s->nseq = 0;
-	fts_drop(s, 0);
 	return inc_step_done(s->st[ST_BEGIN]);
 }
 
 int inc_store_commit(struct inc_store *s)
 {
-	int fr = fts_flush(s);
-	if (fr)
-		return fr;
 	for (size_t i = 0; i < s->nseq; i++) {
 		sqlite3_stmt *st = s->st[ST_SEQ_PUT];
 		sqlite3_bind_text(st, 1, s->seq[i].kind, -1, SQLITE_STATIC);
@@ -368,7 +292,6 @@ int inc_store_commit(struct inc_store *s)
 int inc_store_rollback(struct inc_store *s)
 {
 	s->nseq = 0;
-	fts_drop(s, 0);
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
 	return inc_step_done(s->st[ST_ROLLBACK]);
@@ -376,13 +299,6 @@ int inc_store_rollback(struct inc_store *s)
 
 int inc_store_savepoint(struct inc_store *s)
 {
-	/* bound the memory held: write out what completed reports queued (no savepoint is open) */
-	if (s->fts_bytes > (32u << 20)) {
-		int r = fts_flush(s);
-		if (r)
-			return r;
-	}
-	s->fts_mark = s->nfts;
 	return inc_step_done(s->st[ST_SAVEPOINT]);
 }
 
@@ -393,7 +309,6 @@ int inc_store_release(struct inc_store *s)
 
 int inc_store_rollback_to(struct inc_store *s)
 {
-	fts_drop(s, s->fts_mark);
 	int r = inc_step_done(s->st[ST_ROLLBACK_TO]);
 	return r ? r : inc_store_release(s);
 }

@@ -115,11 +115,25 @@ int inc_incident_split(struct inc_store *s, int64_t id, const int64_t *reports, 
 
 /* Reports whose subject, text, reporter or indicator values contain q (case-insensitive for
  * ASCII), newest first, ids below `before` (0 = from the newest), at most max into ids.
- * Queries of three characters or more use the trigram index; one or two characters scan only
- * the newest INC_SEARCH_SCAN reports. Returns 0 and *ret_n, or INC_E_BAD for an empty query. */
+ * Queries of three characters or more use the trigram index for the indexed reports and scan
+ * the ones not yet indexed (so a committed report is found at once); one or two characters
+ * scan only the newest INC_SEARCH_SCAN reports. Returns 0 and *ret_n, or INC_E_BAD for an empty
+ * query. */
 #define INC_SEARCH_SCAN 20000
 int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, int64_t *ids,
 	       size_t *ret_n);
+
+/* The indexer. Intake does not write the search index; inc_index_run indexes, in one
+ * transaction of its own (BEGIN IMMEDIATE, like intake), up to max (0 = all) of the reports
+ * above the watermark (search_state.indexed, the highest report id indexed) and moves the
+ * watermark in the same transaction. *ret_n = reports indexed (0: nothing to do, which takes
+ * no write lock). keikaid's writer runs it between group commits and when idle; `keikai import
+ * mail` alongside its batches; `keikai reindex` on request. */
+int inc_index_run(struct inc_store *s, size_t max, size_t *ret_n);
+/* The reports not yet indexed (the tail a search scans). */
+int inc_index_pending(struct inc_store *s, int64_t *ret_n);
+/* Empty the index and set the watermark to 0: the next runs index every report again. */
+int inc_index_reset(struct inc_store *s);
 
 /* ---- quarter statistics (stats.c) ------------------------------------------------------- */
 

@@ -172,12 +172,23 @@ static void intake_mail_indicators(void **state)
 			     "フィッシングメールの報告"));
 	assert_int_equal(q1(f->s, "SELECT length(raw) FROM reports WHERE id = ?1", rc.report_id),
 			 (int64_t)(sizeof mail - 1));
-	/* intake's audit entry names the channel */
+	/* intake writes no audit entry of its own for the report: its row records the channel
+	 * (who, for mail), the arrival and no user; the new incident's "opened" names the channel
+	 */
+	assert_int_equal(q1(f->s,
+			    "SELECT count(*) FROM audit WHERE object = 'report' AND"
+			    " object_id = ?1",
+			    rc.report_id),
+			 0);
+	assert_true(has_text(f->s,
+			     "SELECT channel FROM reports WHERE id = ?1 AND entered_by IS"
+			     " NULL AND entered_by_id IS NULL",
+			     rc.report_id, "email"));
 	assert_true(
 	    has_text(f->s,
-		     "SELECT user_name FROM audit WHERE object = 'report' AND object_id = ?1"
-		     " AND action = 'received'",
-		     rc.report_id, "email"));
+		     "SELECT user_name FROM audit WHERE object = 'incident' AND object_id = ?1"
+		     " AND action = 'opened'",
+		     rc.incident_id, "email"));
 	/* the search finds it by Japanese text, by domain and by reporter */
 	int64_t ids[10];
 	size_t n = 0;
@@ -535,6 +546,18 @@ static void writer_groups(void **state)
 		ok += k[i].ok;
 		failed += k[i].failed;
 	}
+	/* the writer's thread indexes what it stored once it is idle */
+	int64_t pending = -1;
+	for (int i = 0; i < 1000 && pending != 0; i++) {
+		assert_int_equal(inc_index_pending(f->s, &pending), 0);
+		if (pending)
+			(void)usleep(10000);
+	}
+	assert_int_equal(pending, 0);
+	assert_int_equal(
+	    q1(f->s,
+	       "SELECT indexed = (SELECT max(id) FROM reports) FROM search_state WHERE ?1 >= 0", 0),
+	    1);
 	struct inc_writer_stats ws;
 	inc_writer_stats(w, &ws);
 	inc_writer_close(w);
@@ -594,6 +617,141 @@ static void search_kinds(void **state)
 	assert_int_equal(inc_search(f->s, "no such words here", 0, 10, ids, &n), 0);
 	assert_int_equal(n, 0);
 	assert_int_equal(inc_search(f->s, "  ", 0, 10, ids, &n), INC_E_BAD);
+}
+
+/* The queries of search_index_follows and what they find, as one text ("3,1;;2" ...). */
+static void search_all(struct inc_store *s, char *out, size_t n)
+{
+	static const char *const qs[] = {
+	    "フィッシング", "phishing", "PHISH",  "secure-login.example", "example-bank.jp/log",
+	    "evil.example", "銀行",	"tanaka", "no such words here",	  "report",
+	    "0% n",	    "0_ n",	"\\% n"};
+	size_t o = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < sizeof qs / sizeof qs[0]; i++) {
+		int64_t ids[64];
+		size_t k = 0;
+		/* the whole list, and a page below the newest hit */
+		assert_int_equal(inc_search(s, qs[i], 0, 64, ids, &k), 0);
+		for (size_t j = 0; j < k; j++)
+			o += (size_t)snprintf(out + o, n - o, "%lld,", (long long)ids[j]);
+		if (k > 1) {
+			size_t k2 = 0;
+			assert_int_equal(inc_search(s, qs[i], ids[0], 2, ids, &k2), 0);
+			o += (size_t)snprintf(out + o, n - o, "|");
+			for (size_t j = 0; j < k2; j++)
+				o += (size_t)snprintf(out + o, n - o, "%lld,", (long long)ids[j]);
+		}
+		o += (size_t)snprintf(out + o, n - o, ";");
+		assert_true(o < n);
+	}
+}
+
+static int64_t fts_rows(struct inc_store *s, const char *word)
+{
+	sqlite3_stmt *st = NULL;
+	assert_int_equal(sqlite3_prepare_v2(inc_store_db(s),
+					    "SELECT count(*) FROM reports_fts WHERE reports_fts"
+					    " MATCH ?1",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_text(st, 1, word, -1, SQLITE_STATIC);
+	assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+	int64_t v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* The indexer follows the store: search finds what is committed but not indexed (the tail
+ * scan), finds the same once the indexer has caught up, part way and fully, and after a full
+ * reindex; the watermark survives a reopen, and nothing is indexed twice. */
+static void search_index_follows(void **state)
+{
+	struct fx *f = *state;
+	static const char *const texts[] = {
+	    "三井住友銀行を装うフィッシングサイト https://smbc.example-bank.jp/login",
+	    "Phishing page imitating a bank: http://secure-login.example.org/",
+	    "Another PHISHING report, see hxxp://evil[.]example/",
+	    "a report without the word, about http://plain.example.com/ save 100% now",
+	    "フィッシング report number five https://five.example-bank.jp/",
+	    "phishing report six http://six.example/"};
+	enum { N = sizeof texts / sizeof texts[0] };
+	struct inc_receipt rc[N];
+	for (size_t i = 0; i < N; i++)
+		rc[i] = put(f->s, T0 + (int64_t)i, texts[i]);
+	int64_t pending;
+	assert_int_equal(inc_index_pending(f->s, &pending), 0);
+	assert_int_equal(pending, N);
+	assert_int_equal(fts_rows(f->s, "\"phishing\""), 0);
+
+	/* nothing indexed: everything from the tail scan */
+	static char tail[4096], part[4096], full[4096], again[4096];
+	search_all(f->s, tail, sizeof tail);
+	/* the expected hits, by hand, for two of the queries */
+	char want[256];
+	(void)snprintf(want, sizeof want, "%lld,%lld,%lld,|%lld,%lld,;", (long long)rc[5].report_id,
+		       (long long)rc[2].report_id, (long long)rc[1].report_id,
+		       (long long)rc[2].report_id, (long long)rc[1].report_id);
+	assert_non_null(strstr(tail, want)); /* "phishing": case-insensitive, text only */
+	(void)snprintf(want, sizeof want, ";%lld,;", (long long)rc[2].report_id);
+	assert_non_null(strstr(tail, want)); /* "evil.example": the canonical indicator only */
+	/* "0% n" is text: found; "0_ n" and "\% n" are not patterns: nothing */
+	(void)snprintf(want, sizeof want, ";%lld,;;;", (long long)rc[3].report_id);
+	assert_non_null(strstr(tail, want));
+
+	/* part way: three indexed, three in the tail; same answers */
+	size_t n = 0;
+	assert_int_equal(inc_index_run(f->s, 3, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(q1(f->s, "SELECT indexed FROM search_state WHERE ?1 >= 0", 0),
+			 rc[2].report_id);
+	assert_int_equal(fts_rows(f->s, "\"phishing\""), 2);
+	search_all(f->s, part, sizeof part);
+	assert_string_equal(part, tail);
+
+	/* a report committed now is found at once, before the indexer sees it */
+	struct inc_receipt late = put(f->s, T0 + 10, "late phishing report http://late.example/");
+	int64_t ids[8];
+	assert_int_equal(inc_search(f->s, "late.example", 0, 8, ids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], late.report_id);
+
+	/* caught up: nothing left, the same answers, from the index alone */
+	assert_int_equal(inc_index_run(f->s, 0, &n), 0);
+	assert_int_equal(n, 4);
+	assert_int_equal(inc_index_pending(f->s, &pending), 0);
+	assert_int_equal(pending, 0);
+	assert_int_equal(inc_search(f->s, "late.example", 0, 8, ids, &n), 0);
+	assert_int_equal(n, 1);
+	assert_int_equal(ids[0], late.report_id);
+	search_all(f->s, full, sizeof full);
+	assert_int_equal(fts_rows(f->s, "\"phishing\""), 4);
+
+	/* the watermark survives a reopen; a run then has nothing to do */
+	inc_store_close(f->s);
+	char err[256];
+	f->s = inc_store_open(f->path, NULL, err, sizeof err);
+	assert_non_null(f->s);
+	assert_int_equal(q1(f->s, "SELECT indexed FROM search_state WHERE ?1 >= 0", 0),
+			 late.report_id);
+	assert_int_equal(inc_index_run(f->s, 0, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(fts_rows(f->s, "\"phishing\""), 4);
+	search_all(f->s, again, sizeof again);
+	assert_string_equal(again, full);
+
+	/* a full reindex gives the same answers */
+	assert_int_equal(inc_index_reset(f->s), 0);
+	assert_int_equal(fts_rows(f->s, "\"phishing\""), 0);
+	assert_int_equal(inc_index_pending(f->s, &pending), 0);
+	assert_int_equal(pending, N + 1);
+	search_all(f->s, again, sizeof again);
+	assert_string_equal(again, full);
+	assert_int_equal(inc_index_run(f->s, 0, &n), 0);
+	assert_int_equal(n, N + 1);
+	search_all(f->s, again, sizeof again);
+	assert_string_equal(again, full);
+	assert_int_equal(fts_rows(f->s, "\"phishing\""), 4);
 }
 
 /* ---- quarter statistics ------------------------------------------------------------------ */
@@ -724,6 +882,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
 	    cmocka_unit_test_setup_teardown(writer_groups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_kinds, setup, teardown),
+	    cmocka_unit_test_setup_teardown(search_index_follows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(quarter_stats, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
