@@ -112,6 +112,7 @@ static struct inc_store *open_incident_store(const struct mail_opts *o, struct i
 		if (!path)
 			path = sc.db;
 		*ic = sc.incident;
+		ic->resolve = sc.enrich_resolve;
 	}
 	if (!path)
 		path = "keikai.db";

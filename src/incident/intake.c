@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "../lib/ckd.h"
+#include "enrich.h"
 #include "extract.h"
 #include "mail.h"
 #include "store-impl.h"
@@ -154,6 +155,10 @@ static int insert_indicators(struct inc_store *s, int64_t report, int64_t incide
 		int r = inc_step_done(st);
 		if (r)
 			return r;
+		/* host names go to the resolver, which enriches them in the background */
+		if (s->cfg.resolve && ind->type == IND_DOMAIN &&
+		    enrich_queue_host(s->db, ind->value) != 0)
+			return INC_E_BUSY;
 		size_t k0 = k;
 		while (k < hits->n && hits->h[k].ind == i)
 			k++;

@@ -10,6 +10,7 @@
 #include "../lib/ckd.h"
 #include "../lib/db.h"
 #include "../lib/jsonw.h"
+#include "contact.h"
 #include "store-impl.h"
 #include "taxonomy.h"
 
@@ -231,6 +232,9 @@ struct inc_store *inc_store_open(const char *path, const struct inc_config *cfg,
 		goto fail;
 	if (db_migrate(s->db, "incident", schema, (int)(sizeof schema / sizeof schema[0]), err,
 		       n) != 0)
+		goto fail;
+	/* the resolver's queue, which the intake fills, is the contact registry's */
+	if (contact_migrate(s->db, err, n) != 0)
 		goto fail;
 	for (int i = 0; i < ST_COUNT; i++) {
 		s->st[i] = db_prepare(s->db, stmt_sql[i], err, n);

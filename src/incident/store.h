@@ -42,6 +42,7 @@ struct inc_config {
 	char default_tlp[16];	   /* "amber" */
 	int32_t tz_offset;	   /* seconds east of UTC for years and months: +9 h */
 	struct geo *geo;	   /* may be NULL */
+	bool resolve; /* [enrich] resolve: queue reports' host names for the resolver */
 };
 
 /* The defaults above. */

@@ -730,6 +730,7 @@ int main(int argc, char **argv)
 	/* the incident domain: reports through its single writer */
 	s->cfg.incident.tz_offset = s->cfg.tz_offset;
 	s->cfg.incident.geo = s->geo;
+	s->cfg.incident.resolve = s->cfg.enrich_resolve;
 	s->inc_writer = inc_writer_open(s->cfg.db, &s->cfg.incident, err, sizeof err);
 	if (!s->inc_writer) {
 		(void)fprintf(stderr,

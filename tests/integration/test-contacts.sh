@@ -49,6 +49,7 @@ DPORT=$(udp_port)
 cat >"$WORK/hosts" <<HOSTS
 133.1.1.1 phish.example.jp
 168.126.63.1 www.bad.example.kr
+133.1.2.3 drop.example.jp
 HOSTS
 "$DNSMASQ" --no-daemon --port="$DPORT" --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
 	--no-hosts --addn-hosts="$WORK/hosts" --pid-file= --user="$(id -un)" --log-facility=- \
@@ -219,6 +220,21 @@ for _ in $(seq 100); do
 done
 check "a name the server does not know: resolved with no addresses" \
 	test "$(jq_ 'd["status"] != "pending" and d["addresses"] == []')" = True
+
+# a host in a report is queued at intake and resolved in the background: the incident shows it
+c=$(status POST /api/v1/reports "${H[@]}" --data-binary '{"channel":"phone","reporter":"caller","subject":"偽サイト","body":"hxxp://drop[.]example[.]jp/login を見つけました"}')
+INC=$(jq_ 'd["incident"]')
+resolved=
+for _ in $(seq 100); do
+	c=$(status GET "/api/v1/incidents/$INC" "${R[@]}")
+	resolved=$(jq_ '[a["ip"] + " " + str(a["asn"]) + " " + a["cc"] for i in d["indicators"] if i["type"] == "domain" and i["value"] == "drop.example.jp" for a in i["enrich"]["addresses"]]')
+	[ "$resolved" = "['133.1.2.3 4730 JP']" ] && break
+	sleep 0.1
+done
+# nothing asked /api/v1/enrich for this name: only the intake's queue can have put it in the cache
+cached=$(sqlite3 "$DB" "SELECT status FROM dns_cache WHERE host = 'drop.example.jp'")
+check "a report's host is queued at intake and its resolved address shows on the incident" \
+	test "$cached:$resolved" = "ok:['133.1.2.3 4730 JP']"
 
 # ---- delete --------------------------------------------------------------------------------------
 c=$(status DELETE "/api/v1/contacts/$ID" "${H[@]}")
