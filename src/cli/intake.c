@@ -25,6 +25,7 @@
 
 #include "../incident/intake.h"
 #include "../incident/mbox.h"
+#include "../incident/taxonomy.h"
 #include "../lib/ckd.h"
 #include "../lib/fileio.h"
 #include "../lib/i18n.h"
@@ -41,6 +42,9 @@ struct mail_opts {
 	unsigned long batch; /* import: mails per commit */
 	bool no_index;	     /* import: leave the search index to keikaid or `keikai reindex` */
 	bool full;	     /* reindex: the whole index again */
+	/* --rsit CLASS/TYPE: the classification of the mailbox (e.g. a phishing-report address):
+	 * incidents these mails open start with it */
+	char rsit_class[40], rsit_type[48];
 };
 
 static const char *lang_code(void)
@@ -84,6 +88,16 @@ static int parse_opts(int argc, char **argv, int first, struct mail_opts *o, int
 			if (errno || *end || !*v || *v == '-' || x > 3600)
 				goto bad;
 			o->busy_ms = (unsigned)x * 1000u;
+		} else if (strcmp(a, "--rsit") == 0) {
+			const char *slash = strchr(v, '/');
+			if (!slash || (size_t)(slash - v) >= sizeof o->rsit_class ||
+			    strlen(slash + 1) >= sizeof o->rsit_type)
+				goto bad;
+			(void)snprintf(o->rsit_class, sizeof o->rsit_class, "%.*s",
+				       (int)(slash - v), v);
+			(void)snprintf(o->rsit_type, sizeof o->rsit_type, "%s", slash + 1);
+			if (!tax_rsit_find(o->rsit_class, o->rsit_type))
+				goto bad;
 		} else if (strcmp(a, "--batch") == 0) {
 			unsigned long x = strtoul(v, &end, 10);
 			if (errno || *end || !*v || *v == '-' || x == 0 || x > 1000000)
@@ -242,7 +256,9 @@ static int intake_mail(int argc, char **argv, const char *db_path)
 				     .received = 0,
 				     .raw = raw,
 				     .raw_len = len,
-				     .raw_type = "message/rfc822"};
+				     .raw_type = "message/rfc822",
+				     .rsit_class = o.rsit_class[0] ? o.rsit_class : NULL,
+				     .rsit_type = o.rsit_type[0] ? o.rsit_type : NULL};
 	struct inc_receipt r;
 	char err[256] = "";
 	int rc = inc_store_begin(s);
@@ -274,9 +290,9 @@ int cli_intake(int argc, char **argv, const char *db_path)
 		return intake_mail(argc, argv, db_path);
 	(void)fprintf(stderr, "%s",
 		      T("Usage: keikai intake mail [-d DB | -c keikaid.ini] [--max-bytes N] "
-			"[--busy-timeout S] < MESSAGE\n",
+			"[--busy-timeout S] [--rsit CLASS/TYPE] < MESSAGE\n",
 			"使い方: keikai intake mail [-d DB | -c keikaid.ini] [--max-bytes N] "
-			"[--busy-timeout 秒] < メッセージ\n"));
+			"[--busy-timeout 秒] [--rsit 分類/種別] < メッセージ\n"));
 	return 2;
 }
 
@@ -321,6 +337,7 @@ static int index_all(struct inc_store *s, bool quiet, unsigned long long *ret_n,
 
 struct import {
 	struct inc_store *s;
+	const char *rsit_class, *rsit_type; /* --rsit, "" for none */
 	unsigned long batch, in_batch;
 	unsigned long long seen, stored, dups, rejected;
 	struct {
@@ -422,7 +439,9 @@ static int import_one(struct import *im, const char *raw, size_t len, int64_t re
 				     .received = received,
 				     .raw = raw,
 				     .raw_len = len,
-				     .raw_type = "message/rfc822"};
+				     .raw_type = "message/rfc822",
+				     .rsit_class = im->rsit_class[0] ? im->rsit_class : NULL,
+				     .rsit_type = im->rsit_type[0] ? im->rsit_type : NULL};
 	struct inc_receipt r;
 	char err[256] = "";
 	im->seen++;
@@ -643,16 +662,19 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 		(void)fprintf(
 		    stderr, "%s",
 		    T("Usage: keikai import mail [-d DB | -c keikaid.ini] [--batch N] [--no-index] "
-		      "MAILDIR|MBOX...\n",
+		      "[--rsit CLASS/TYPE] MAILDIR|MBOX...\n",
 		      "使い方: keikai import mail [-d DB | -c keikaid.ini] [--batch 件数] "
-		      "[--no-index] Maildir|mbox...\n"));
+		      "[--no-index] [--rsit 分類/種別] Maildir|mbox...\n"));
 		return 2;
 	}
 	if (!o.db && !o.config)
 		o.db = db_path;
 	struct inc_config ic;
-	struct import im = {
-	    .batch = o.batch, .tty = isatty(STDERR_FILENO) == 1, .no_index = o.no_index};
+	struct import im = {.batch = o.batch,
+			    .tty = isatty(STDERR_FILENO) == 1,
+			    .no_index = o.no_index,
+			    .rsit_class = o.rsit_class,
+			    .rsit_type = o.rsit_type};
 	im.s = open_incident_store(&o, &ic);
 	if (!im.s)
 		return 1;

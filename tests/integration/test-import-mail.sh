@@ -117,5 +117,19 @@ rc=0
 "$CLI" -d "$DB2" reindex --bogus >/dev/null 2>&1 || rc=$?
 check "reindex: a wrong option is a usage error (exit 2)" [ "$rc" = 2 ]
 
+# ---- --rsit: a mailbox's classification for the incidents its mails open ---------------------
+DB3=$WORK/k3.db
+rc=0
+LANG=C "$CLI" -d "$DB3" import mail --rsit fraud/phishing "$MD" >/dev/null 2>&1 || rc=$?
+check "import --rsit fraud/phishing: every incident it opened is phishing" \
+	[ "$rc:$(sqlite3 "$DB3" "SELECT count(*) > 0, count(*) = sum(category = 'phishing' AND rsit_class = 'fraud' AND rsit_type = 'phishing') FROM incidents")" = "0:1|1" ]
+rc=0
+"$CLI" -d "$DB3" import mail --rsit fraud/scanner "$MD" >/dev/null 2>&1 || rc=$?
+check "a class and type that are not an RSIT pair: usage error (exit 2)" [ "$rc" = 2 ]
+rc=0
+"$CLI" -d "$WORK/k4.db" intake mail --rsit information-gathering/scanner <"$TOP/tests/data/mail/abuse-csv-attachments.eml" >/dev/null 2>&1 || rc=$?
+check "intake mail --rsit: the incident it opens is a scan" \
+	[ "$rc:$(sqlite3 "$WORK/k4.db" "SELECT group_concat(category) FROM incidents")" = "0:scan" ]
+
 echo "1..$n"
 [ "$fails" = 0 ]
