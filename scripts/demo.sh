@@ -71,7 +71,7 @@ for f in os.listdir(d):
     t = email.utils.parsedate_to_datetime(h['Date']).timestamp()
     os.utime(p, (t, t))
 PY
-"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" import mail --rsit fraud/phishing "$OUT/reports" | tail -n 3
+"$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" import mail --rsit fraud/phishing "$OUT/reports" 2>"$OUT/import-mail.log" | tail -n 1
 "$CLI" "${LANGOPT[@]}" -d "$OUT/keikai.db" contact import scripts/demo-contacts.jsonl
 "$CLI" -d "$OUT/keikai.db" user add handler --role handler --generate >"$OUT/handler.password" 2>/dev/null
 "$CLI" -d "$OUT/keikai.db" user add analyst --role analyst --generate >"$OUT/analyst.password" 2>/dev/null
