@@ -534,11 +534,12 @@ static int import_maildir_sub(struct import *im, const char *dir, const char *su
 			names = nn;
 			cap = ncap;
 		}
-		if (!(names[n] = strdup(e->d_name))) {
+		char *name = strdup(e->d_name);
+		if (!name) {
 			rc = source_error(path, ENOMEM);
 			break;
 		}
-		n++;
+		names[n++] = name;
 	}
 	(void)closedir(d);
 	if (n)
