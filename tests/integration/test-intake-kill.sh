@@ -99,7 +99,14 @@ start_kd || { echo "Bail out! keikaid did not start"; tail -5 "$WORK/keikaid.log
 kills=0
 kills_mid=0 # kills while mails were still waiting in new/ and some were already stored
 for round in $(seq 12); do
-	sleep "0.$((RANDOM % 4 + 1))"
+	before=$(left)
+	# wait until this keikaid has taken some mails, then kill it a random moment later (at
+	# most 50 ms): the kill lands in the middle of the import however fast the build is
+	for _ in $(seq 200); do
+		[ "$(left)" -lt "$before" ] && break
+		sleep 0.02
+	done
+	sleep "0.0$((RANDOM % 5))"
 	remaining=$(left)
 	kill_kd
 	kills=$((kills + 1))
