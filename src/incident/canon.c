@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <idn2.h>
 #include <libpsl.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -603,19 +604,59 @@ bool canon_host_is_ip(const char *host)
 	return inet_pton(AF_INET6, host, a) == 1;
 }
 
+/* The last answers of canon_registrable(), per thread: a report names the same host in its URLs,
+ * as a domain and in addresses, and a run of reports names the same few hundred hosts, while
+ * the Public Suffix List lookup costs about a microsecond. Direct-mapped by a hash of the host;
+ * a host longer than REG_CACHE_HOST is looked up every time. */
+#define REG_CACHE_SLOTS 128
+#define REG_CACHE_HOST	127
+
+struct reg_cache_slot {
+	char host[REG_CACHE_HOST + 1]; /* "" when empty */
+	int16_t reg_off; /* the registrable domain starts at host + reg_off; -1: none */
+};
+
+static _Thread_local struct reg_cache_slot reg_cache[REG_CACHE_SLOTS];
+
+/* The registrable domain of host as an offset into host, or -1; no cache. */
+static ptrdiff_t registrable_off(const char *host)
+{
+	if (canon_host_is_ip(host))
+		return -1;
+	const psl_ctx_t *psl = psl_builtin();
+	if (!psl || !canon_known_suffix(host))
+		return -1;
+	const char *r = psl_registrable_domain(psl, host);
+	return r ? r - host : -1;
+}
+
 int canon_registrable(const char *host, char *out, size_t cap)
 {
 	if (cap > 0)
 		out[0] = '\0';
-	if (!host || !*host || canon_host_is_ip(host))
+	if (!host || !*host)
 		return CANON_E_NODOMAIN;
-	const psl_ctx_t *psl = psl_builtin();
-	if (!psl || !canon_known_suffix(host))
+	size_t hl = strlen(host);
+	ptrdiff_t off;
+	if (hl <= REG_CACHE_HOST) {
+		uint32_t h = 2166136261u; /* FNV-1a */
+		for (size_t i = 0; i < hl; i++)
+			h = (h ^ (unsigned char)host[i]) * 16777619u;
+		struct reg_cache_slot *c = &reg_cache[h % REG_CACHE_SLOTS];
+		if (strcmp(c->host, host) == 0) {
+			off = c->reg_off;
+		} else {
+			off = registrable_off(host);
+			memcpy(c->host, host, hl + 1);
+			c->reg_off = (int16_t)off;
+		}
+	} else {
+		off = registrable_off(host);
+	}
+	if (off < 0 || (size_t)off >= hl)
 		return CANON_E_NODOMAIN;
-	const char *r = psl_registrable_domain(psl, host);
-	if (!r)
-		return CANON_E_NODOMAIN;
-	size_t n = strlen(r);
+	const char *r = host + off;
+	size_t n = hl - (size_t)off;
 	if (n + 1 > cap)
 		return CANON_E_NOSPACE;
 	memcpy(out, r, n + 1);

@@ -6,7 +6,8 @@
  * address; canon_registrable() gives the registrable domain (eTLD+1) from the Public Suffix List
  * built into libpsl. docs/intake.md, "Canonical forms and indicators", states the decisions.
  *
- * All functions are thread-safe and keep no state. canon_url() and canon_host() use fixed
+ * All functions are thread-safe and keep no state but canon_registrable()'s per-thread cache of
+ * its last answers (the same host gives the same answer). canon_url() and canon_host() use fixed
  * buffers on the stack and allocate only when a host holds non-ASCII text (libidn2).
  */
 #ifndef KEIKAI_INCIDENT_CANON_H

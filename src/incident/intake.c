@@ -8,7 +8,6 @@
  */
 #include "intake.h"
 
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +176,28 @@ static int insert_indicators(struct inc_store *s, int64_t report, int64_t incide
 	return 0;
 }
 
+/* The SHA-256 of a report's raw bytes, the key of the duplicate check: 0, or -1 if libcrypto
+ * fails (out of memory). */
+static int raw_sha256(struct inc_store *s, const void *raw, size_t len, unsigned char out[32])
+{
+	if (!s->sha256) {
+		s->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+		if (!s->sha256)
+			return -1;
+	}
+	if (!s->sha_ctx) {
+		s->sha_ctx = EVP_MD_CTX_new();
+		if (!s->sha_ctx)
+			return -1;
+	}
+	unsigned int n = 0;
+	if (EVP_DigestInit_ex(s->sha_ctx, s->sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(s->sha_ctx, raw, len) != 1 ||
+	    EVP_DigestFinal_ex(s->sha_ctx, out, &n) != 1 || n != 32)
+		return -1;
+	return 0;
+}
+
 static int fail(char *err, size_t errlen, int code, const char *msg)
 {
 	if (err && errlen)
@@ -206,8 +227,9 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 	int64_t now = (int64_t)time(NULL);
 	int64_t received = sub->received ? sub->received : now;
 
-	unsigned char hash[crypto_hash_sha256_BYTES];
-	crypto_hash_sha256(hash, (const unsigned char *)sub->raw, sub->raw_len);
+	unsigned char hash[32];
+	if (raw_sha256(s, sub->raw, sub->raw_len, hash) != 0)
+		return fail(err, errlen, INC_E_NOMEM, "sha-256");
 	sqlite3_stmt *st = s->st[ST_DUP];
 	sqlite3_bind_blob(st, 1, hash, sizeof hash, SQLITE_STATIC);
 	int rc = sqlite3_step(st);

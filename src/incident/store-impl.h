@@ -3,6 +3,7 @@
 #ifndef KEIKAI_INCIDENT_STORE_IMPL_H
 #define KEIKAI_INCIDENT_STORE_IMPL_H
 
+#include <openssl/evp.h>
 #include <sqlite3.h>
 #include <string.h>
 
@@ -48,6 +49,10 @@ struct inc_store {
 	struct inc_seq seq[4];
 	size_t nseq;
 	bool mail_ready;
+	/* SHA-256 of the raw reports through libcrypto (SHA-NI where the CPU has it), fetched
+	 * once on the first report and freed with the store */
+	EVP_MD *sha256;
+	EVP_MD_CTX *sha_ctx;
 };
 
 /* Copy s into out[0..n) as far as it fits, NUL-terminated (n > 0). */

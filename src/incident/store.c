@@ -254,6 +254,8 @@ void inc_store_close(struct inc_store *s)
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
 	sqlite3_close(s->db);
+	EVP_MD_CTX_free(s->sha_ctx);
+	EVP_MD_free(s->sha256);
 	free(s);
 }
 

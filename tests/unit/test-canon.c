@@ -347,6 +347,56 @@ static void test_registrable(void **state)
 	assert_int_equal(canon_registrable("www.example.co.jp", out, 14), 13);
 }
 
+/* canon_registrable() keeps its last answers per thread: asked again, after other hosts took
+ * the same slots, and for hosts too long for the cache, it still gives each host its own */
+static void test_registrable_repeated(void **state)
+{
+	(void)state;
+	char host[300], want[300], out[300];
+	for (int round = 0; round < 3; round++) {
+		for (int i = 0; i < 700; i++) {
+			/* x<i>.co.jp is registrable itself, a.x<i>.co.jp from its second label, and
+			 * <i>.example.jp's 'example.jp' */
+			switch ((i + round) % 3) {
+			case 0:
+				(void)snprintf(host, sizeof(host), "x%d.co.jp", i);
+				(void)snprintf(want, sizeof(want), "x%d.co.jp", i);
+				break;
+			case 1:
+				(void)snprintf(host, sizeof(host), "a.x%d.co.jp", i);
+				(void)snprintf(want, sizeof(want), "x%d.co.jp", i);
+				break;
+			default:
+				(void)snprintf(host, sizeof(host), "%d.example.jp", i);
+				(void)snprintf(want, sizeof(want), "example.jp");
+				break;
+			}
+			int n = canon_registrable(host, out, sizeof(out));
+			if (n < 0)
+				fail_msg("'%s' refused: %d", host, n);
+			assert_string_equal(out, want);
+			assert_int_equal(n, (int)strlen(want));
+			assert_int_equal(canon_registrable("co.jp", out, sizeof(out)),
+					 CANON_E_NODOMAIN);
+			assert_string_equal(out, "");
+		}
+	}
+	/* 200 bytes and more: past the cache's host length */
+	char other[300];
+	memset(host, 'a', 200);
+	memcpy(host + 200, ".example.co.jp", sizeof(".example.co.jp"));
+	memset(other, 'b', 200);
+	memcpy(other + 200, ".example.jp", sizeof(".example.jp"));
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(canon_registrable(host, out, sizeof(out)), 13);
+		assert_string_equal(out, "example.co.jp");
+		assert_int_equal(canon_registrable(other, out, sizeof(out)), 10);
+		assert_string_equal(out, "example.jp");
+		assert_int_equal(canon_registrable(host + 199, out, sizeof(out)), 13);
+		assert_string_equal(out, "example.co.jp");
+	}
+}
+
 /* expressions collected, sorted, joined with spaces */
 struct exprs {
 	char buf[4096];
@@ -535,11 +585,17 @@ static void test_real_urls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_gsb_examples), cmocka_unit_test(test_hosts),
-	    cmocka_unit_test(test_paths),	 cmocka_unit_test(test_idn),
-	    cmocka_unit_test(test_parts),	 cmocka_unit_test(test_errors),
-	    cmocka_unit_test(test_canon_host),	 cmocka_unit_test(test_registrable),
-	    cmocka_unit_test(test_icann_suffix), cmocka_unit_test(test_expressions),
+	    cmocka_unit_test(test_gsb_examples),
+	    cmocka_unit_test(test_hosts),
+	    cmocka_unit_test(test_paths),
+	    cmocka_unit_test(test_idn),
+	    cmocka_unit_test(test_parts),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_canon_host),
+	    cmocka_unit_test(test_registrable),
+	    cmocka_unit_test(test_registrable_repeated),
+	    cmocka_unit_test(test_icann_suffix),
+	    cmocka_unit_test(test_expressions),
 	    cmocka_unit_test(test_real_urls),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
