@@ -857,6 +857,33 @@ static size_t crlf_to_lf(char *s, size_t n)
 #define LEAF_BODY_TEXT 1u /* a text/plain part that belongs in the readable text */
 #define LEAF_HTML_TEXT 2u /* an HTML part whose text goes in the readable text (no plain twin) */
 
+/* A decoded text part into the message's text and HTML, the same for both paths: HTML is
+ * kept as HTML (and its text read when it has no plain twin), a body's plain text joins the
+ * readable text, and a text attachment's text follows under a line naming it, so that its
+ * indicators are read like the body's. */
+static void leaf_place(struct walk *w, const struct mail_part *p, unsigned flags)
+{
+	if (p->html) {
+		buf_break(&w->html);
+		buf_put(&w->html, p->text, p->text_len);
+		if ((flags & LEAF_HTML_TEXT) && !p->attachment) {
+			buf_break(&w->text);
+			html_to_text(p->text, p->text_len, &w->text);
+		}
+	} else if (!p->attachment && (flags & LEAF_BODY_TEXT)) {
+		buf_break(&w->text);
+		buf_put(&w->text, p->text, p->text_len);
+	} else if (p->attachment) {
+		buf_break(&w->text);
+		buf_puts(&w->text, "-------- attachment: ");
+		buf_puts(&w->text, p->filename ? p->filename : "(no name)");
+		buf_puts(&w->text, " (");
+		buf_puts(&w->text, p->type);
+		buf_puts(&w->text, ") --------\n");
+		buf_put(&w->text, p->text, p->text_len);
+	}
+}
+
 static void walk_leaf(struct walk *w, GMimePart *part, int depth, unsigned flags)
 {
 	GMimeObject *obj = GMIME_OBJECT(part);
@@ -915,26 +942,7 @@ static void walk_leaf(struct walk *w, GMimePart *part, int depth, unsigned flags
 	if (!p->text)
 		return;
 
-	if (p->html) {
-		buf_break(&w->html);
-		buf_put(&w->html, p->text, p->text_len);
-		if ((flags & LEAF_HTML_TEXT) && !p->attachment) {
-			buf_break(&w->text);
-			html_to_text(p->text, p->text_len, &w->text);
-		}
-	} else if (!p->attachment && (flags & LEAF_BODY_TEXT)) {
-		buf_break(&w->text);
-		buf_put(&w->text, p->text, p->text_len);
-	} else if (p->attachment) {
-		/* a text attachment: its text is read for indicators like the body's */
-		buf_break(&w->text);
-		buf_puts(&w->text, "-------- attachment: ");
-		buf_puts(&w->text, p->filename ? p->filename : "(no name)");
-		buf_puts(&w->text, " (");
-		buf_puts(&w->text, p->type);
-		buf_puts(&w->text, ") --------\n");
-		buf_put(&w->text, p->text, p->text_len);
-	}
+	leaf_place(w, p, flags);
 }
 
 static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, unsigned flags);
@@ -2124,25 +2132,7 @@ static void fwalk_leaf(struct fwalk *fw, const struct fnode *nd, int depth, unsi
 	free(dec);
 	if (!p->text)
 		return;
-	if (p->html) {
-		buf_break(&w->html);
-		buf_put(&w->html, p->text, p->text_len);
-		if ((flags & LEAF_HTML_TEXT) && !p->attachment) {
-			buf_break(&w->text);
-			html_to_text(p->text, p->text_len, &w->text);
-		}
-	} else if (!p->attachment && (flags & LEAF_BODY_TEXT)) {
-		buf_break(&w->text);
-		buf_put(&w->text, p->text, p->text_len);
-	} else if (p->attachment) {
-		buf_break(&w->text);
-		buf_puts(&w->text, "-------- attachment: ");
-		buf_puts(&w->text, p->filename ? p->filename : "(no name)");
-		buf_puts(&w->text, " (");
-		buf_puts(&w->text, p->type);
-		buf_puts(&w->text, ") --------\n");
-		buf_put(&w->text, p->text, p->text_len);
-	}
+	leaf_place(w, p, flags);
 }
 
 static void fwalk_object(struct fwalk *fw, const struct fnode *nd, int depth, int nest,
