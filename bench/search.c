@@ -10,7 +10,9 @@
  * QUERIES (2,000) searches of mixed kinds through inc_search() - common word, rare word,
  * Japanese, domain, URL fragment, no hit - a page of 50 each, and prints p50/p95/p99/max in ms,
  * over all and per kind; then the same queries again with TAIL (4,096) more reports taken in
- * but not indexed (the tail search scans; rolled back afterwards). Built on request:
+ * but not indexed (the tail search scans; rolled back afterwards). SLOW_MS=N also prints each
+ * query slower than N ms; QUERY=TEXT times that one query five times instead; PLAN=phrase or
+ * PLAN=rare forces that way of asking the index (inc_search_set_plan). Built on request:
  * ninja -C build bench/bench-search
  */
 #include <dirent.h>
@@ -257,6 +259,8 @@ static const char *const kind_name[] = {"common word", "rare word",    "Japanese
  * printed under the heading. */
 static void run(struct inc_store *s, size_t n, size_t nq, const char *heading)
 {
+	const char *sl = getenv("SLOW_MS");
+	double slow_ms = sl ? strtod(sl, NULL) : 0;
 	rng = 0x243f6a8885a308d3ull;
 	(void)printf("%s\n", heading);
 	static const char *const common[] = {"phishing", "password", "Amazon", "login", "Apple ID"};
@@ -307,6 +311,9 @@ static void run(struct inc_store *s, size_t n, size_t nq, const char *heading)
 			exit(1);
 		}
 		hits += got;
+		if (slow_ms > 0 && ms >= slow_ms)
+			(void)fprintf(stderr, "slow: %8.2f ms, %zu hits, %s: %s\n", ms, got,
+				      kind_name[k], buf);
 		all[q] = ms;
 		per[k][nper[k]++] = ms;
 	}
@@ -335,6 +342,25 @@ int main(int argc, char **argv)
 	struct inc_store *s = inc_store_open(argv[1], NULL, err, sizeof err);
 	if (!s)
 		return 1;
+	const char *plan = getenv("PLAN");
+	if (plan && strcmp(plan, "phrase") == 0)
+		inc_search_set_plan(s, INC_PLAN_PHRASE);
+	else if (plan && strcmp(plan, "rare") == 0)
+		inc_search_set_plan(s, INC_PLAN_RARE);
+	const char *one = getenv("QUERY");
+	if (one) {
+		/* one query, five times: its latency, the first time and warm */
+		int64_t ids[50];
+		for (int i = 0; i < 5; i++) {
+			size_t got = 0;
+			double t = wall();
+			int r = inc_search(s, one, 0, 50, ids, &got);
+			(void)printf("%s: %d, %zu hits, %.2f ms\n", one, r, got,
+				     (wall() - t) * 1e3);
+		}
+		inc_store_close(s);
+		return 0;
+	}
 	run(s, n, nq, "search, everything indexed:");
 	if (tail) {
 		/* an unindexed tail, in a transaction rolled back afterwards (the file is kept) */

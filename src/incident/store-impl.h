@@ -53,7 +53,17 @@ struct inc_store {
 	 * once on the first report and freed with the store */
 	EVP_MD *sha256;
 	EVP_MD_CTX *sha_ctx;
+	/* search.c: how often each ASCII trigram occurs in a sample of the newest indexed
+	 * reports (saturating), made on the first search that needs it and again when
+	 * older than a few minutes; NULL until then */
+	uint16_t *tri_count;
+	enum inc_search_plan plan; /* INC_PLAN_AUTO unless a test forces one */
+	uint32_t tri_docs;	   /* reports in the sample */
+	int64_t tri_taken_usec;	   /* monotonic time of the sample */
 };
+
+/* Register the SQL functions search needs (search.c) on a store's connection. */
+int inc_search_register(sqlite3 *db);
 
 /* Copy s into out[0..n) as far as it fits, NUL-terminated (n > 0). */
 static inline void inc_copy(char *out, size_t n, const char *s)

@@ -230,6 +230,10 @@ struct inc_store *inc_store_open(const char *path, const struct inc_config *cfg,
 		(void)snprintf(s->cfg.default_tlp, sizeof s->cfg.default_tlp, "amber");
 	if (db_open(path, &s->db, err, n) != 0)
 		goto fail;
+	if (inc_search_register(s->db) != SQLITE_OK) {
+		(void)snprintf(err, n, "cannot register search functions");
+		goto fail;
+	}
 	if (db_migrate(s->db, "incident", schema, (int)(sizeof schema / sizeof schema[0]), err,
 		       n) != 0)
 		goto fail;
@@ -256,6 +260,7 @@ void inc_store_close(struct inc_store *s)
 	sqlite3_close(s->db);
 	EVP_MD_CTX_free(s->sha_ctx);
 	EVP_MD_free(s->sha256);
+	free(s->tri_count);
 	free(s);
 }
 

@@ -124,6 +124,13 @@ int inc_incident_split(struct inc_store *s, int64_t id, const int64_t *reports, 
 int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, int64_t *ids,
 	       size_t *ret_n);
 
+/* How the index is asked (see search.c): INC_PLAN_AUTO picks per query; the others force one
+ * way for the queries it applies to (the rare-trigram plan only serves printable-ASCII
+ * queries of four characters or more), for tests and benchmarks. Every plan gives the same
+ * answers. */
+enum inc_search_plan { INC_PLAN_AUTO = 0, INC_PLAN_PHRASE, INC_PLAN_RARE };
+void inc_search_set_plan(struct inc_store *s, enum inc_search_plan plan);
+
 /* The indexer. Intake does not write the search index; inc_index_run indexes, in one
  * transaction of its own (BEGIN IMMEDIATE, like intake), up to max (0 = all) of the reports
  * above the watermark (search_state.indexed, the highest report id indexed) and moves the
