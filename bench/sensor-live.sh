@@ -13,7 +13,7 @@
 # sensor's packet socket has seen them.
 #
 #   1. one replay at full speed with tcpreplay --topspeed;
-#   2. bench/blast (a sender that loads the capture into memory and hands frames to the kernel
+#   2. bench/blast (BLAST_JOBS senders that loads the capture into memory and hands frames to the kernel
 #      with sendmmsg(), faster than tcpreplay here) at the fixed RATES, ascending, then at full
 #      speed, until the sensor reports kernel drops: the highest rate without drops and the
 #      counters above it;
@@ -33,6 +33,8 @@
 #   BUFFER=64                    the sensor's -B (MiB) for the ladder
 #   BUFFER_SMALL=8 BUFFER_LARGE=256   -B tried at the first rate that dropped
 #   BUFFERS_DOWN="16 4 1"        -B tried at full speed if no rate dropped
+#   BLAST_JOBS=2                 bench/blast processes per run, sharing its packets and rate
+#                                (one per core; each sends the capture from its start)
 #
 # Both ends share the machine's cores, so the replayer competes with the sensor for CPU: the
 # numbers are a floor, not what a sensor on its own host with a real NIC would reach.
@@ -51,6 +53,7 @@ BUFFER=${BUFFER:-64}
 BUFFER_SMALL=${BUFFER_SMALL:-8}
 BUFFER_LARGE=${BUFFER_LARGE:-256}
 BUFFERS_DOWN=${BUFFERS_DOWN:-"16 4 1"}
+BLAST_JOBS=${BLAST_JOBS:-2}
 NS_A=kk-bench-a
 NS_B=kk-bench-b
 IF_A=kkbench0
@@ -68,13 +71,14 @@ tmp=$(mktemp -d)
 # shellcheck source=bench/lib.sh
 . "$ROOT/bench/lib.sh"
 sensor_pid=''
-replay_pid=''
+replay_pids=()
 
 cleanup() {
-	if [ -n "$replay_pid" ]; then
-		kill -TERM "$replay_pid" 2>/dev/null || true
-		wait "$replay_pid" 2>/dev/null || true
-	fi
+	local p
+	for p in "${replay_pids[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
 	if [ -n "$sensor_pid" ] && kill -0 "$sensor_pid" 2>/dev/null; then
 		kill -TERM "$sensor_pid" 2>/dev/null || true
 		wait "$sensor_pid" 2>/dev/null || true
@@ -155,7 +159,7 @@ await_idle() {
 declare -a rows=()
 kd=0 sent_pps=0
 run() {
-	local sender=$1 label=$2 buffer=$3 stats sent pps frames idrops refused=-
+	local sender=$1 label=$2 buffer=$3 stats sent pps frames idrops refused=- p
 	shift 3
 	ip netns exec "$NS_B" "$SENSOR" -i "$IF_B" -o /dev/null --stats -B "$buffer" -s bench-live \
 		2>"$tmp/sensor.err" &
@@ -166,18 +170,28 @@ run() {
 	fi
 	# In the background, so that a signal to this script is handled at once, not when the
 	# send ends.
+	replay_pids=()
+	rm -f "$tmp"/replay.*
 	if [ "$sender" = tcpreplay ]; then
-		ip netns exec "$NS_A" tcpreplay -i "$IF_A" "$@" "$PCAP" >"$tmp/replay.out" 2>&1 &
+		ip netns exec "$NS_A" tcpreplay -i "$IF_A" "$@" "$PCAP" >"$tmp/replay.0" 2>&1 &
+		replay_pids+=($!)
 	else
-		ip netns exec "$NS_A" "$BLAST" "$IF_A" "$PCAP" "$@" >"$tmp/replay.out" 2>&1 &
+		# BLAST_JOBS senders share the packets and the rate; the first takes the remainders.
+		local n=$1 r=$2 j
+		for ((j = 0; j < BLAST_JOBS; j++)); do
+			ip netns exec "$NS_A" "$BLAST" "$IF_A" "$PCAP" \
+				$((n / BLAST_JOBS + (j == 0 ? n % BLAST_JOBS : 0))) \
+				$((r / BLAST_JOBS + (j == 0 ? r % BLAST_JOBS : 0))) >"$tmp/replay.$j" 2>&1 &
+			replay_pids+=($!)
+		done
 	fi
-	replay_pid=$!
-	if ! wait "$replay_pid"; then
-		replay_pid=
-		cat "$tmp/replay.out" >&2
-		die "$sender failed"
-	fi
-	replay_pid=
+	for p in "${replay_pids[@]}"; do
+		if ! wait "$p"; then
+			cat "$tmp"/replay.* >&2
+			die "$sender failed"
+		fi
+	done
+	replay_pids=()
 	await_idle "$sensor_pid"
 	kill -TERM "$sensor_pid"
 	if ! wait "$sensor_pid"; then
@@ -189,13 +203,16 @@ run() {
 	stats=$(grep -m1 '^stats: frames=' "$tmp/sensor.err" || true)
 	[ -n "$stats" ] || { cat "$tmp/sensor.err" >&2; die "the sensor printed no stats line"; }
 	if [ "$sender" = tcpreplay ]; then
-		sent=$(sed -n 's/^ *Actual: \([0-9]*\) packets.*/\1/p' "$tmp/replay.out" | head -n1)
-		pps=$(sed -n 's/^ *Rated: .*, \([0-9.]*\) pps.*/\1/p' "$tmp/replay.out" | head -n1)
+		sent=$(sed -n 's/^ *Actual: \([0-9]*\) packets.*/\1/p' "$tmp/replay.0" | head -n1)
+		pps=$(sed -n 's/^ *Rated: .*, \([0-9.]*\) pps.*/\1/p' "$tmp/replay.0" | head -n1)
 	else
-		sent=$(sed -n 's/^blast: sent=\([0-9]*\) .*/\1/p' "$tmp/replay.out" | head -n1)
-		pps=$(sed -n 's/^blast: .* pps=\([0-9.]*\) .*/\1/p' "$tmp/replay.out" | head -n1)
-		refused=$(sed -n 's/^blast: .* refused=\([0-9]*\).*/\1/p' "$tmp/replay.out" | head -n1)
-		[ -n "$sent" ] || { cat "$tmp/replay.out" >&2; die "blast printed no summary"; }
+		# the senders' sum over the longest one's time
+		read -r sent pps refused < <(awk '/^blast: sent=/ {
+			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+			s += v["sent"]; x += v["refused"]; n++
+			if (v["seconds"] > t) t = v["seconds"]
+		} END { if (n) printf "%d %.0f %d\n", s, t > 0 ? s / t : 0, x }' "$tmp"/replay.*)
+		[ -n "$sent" ] || { cat "$tmp"/replay.* >&2; die "blast printed no summary"; }
 	fi
 	frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$stats")
 	kd=$(sed -n 's/.*kernel_drops=\([0-9]*\).*/\1/p' <<<"$stats")
@@ -225,7 +242,7 @@ ladder() {
 		fi
 		zero_rate=$rate zero_pps=$sent_pps
 		if short "$rate"; then
-			sender_short=1
+			sender_short=$rate
 			break
 		fi
 	done
@@ -270,7 +287,7 @@ finding() {
 		line+="; no rate dropped (blast's full speed is the most offered)"
 	fi
 	if [ -n "$sender_short" ]; then
-		line+="; blast fell short of the next fixed rate"
+		line+="; blast fell short of $sender_short pps, the most it could offer"
 	fi
 	findings+=("$line")
 }
