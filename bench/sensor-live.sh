@@ -210,8 +210,8 @@ run() {
 		read -r sent pps refused < <(awk '/^blast: sent=/ {
 			for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
 			s += v["sent"]; x += v["refused"]; n++
-			if (v["seconds"] > t) t = v["seconds"]
-		} END { if (n) printf "%d %.0f %d\n", s, t > 0 ? s / t : 0, x }' "$tmp"/replay.*)
+			if (v["seconds"] + 0 > t) t = v["seconds"] + 0
+		} END { if (n) printf "%d %.0f %d\n", s, (t > 0 ? s / t : 0), x }' "$tmp"/replay.*) || true
 		[ -n "$sent" ] || { cat "$tmp"/replay.* >&2; die "blast printed no summary"; }
 	fi
 	frames=$(sed -n 's/.*frames=\([0-9]*\).*/\1/p' <<<"$stats")
