@@ -287,7 +287,7 @@ finding() {
 		line+="; no rate dropped (blast's full speed is the most offered)"
 	fi
 	if [ -n "$sender_short" ]; then
-		line+="; blast fell short of $sender_short pps, the most it could offer"
+		line+="; the fixed rates stopped at $sender_short pps, which blast fell short of"
 	fi
 	findings+=("$line")
 }
