@@ -388,6 +388,10 @@ static int user_error(const char *name, int r)
 	const char *why =
 	    r == -EEXIST ? T("a user of this name exists", "この名前のユーザは既にあります")
 	    : r == 1	   ? T("no such user", "そのユーザはありません")
+	    : r == -EBUSY  ? T("the last active administrator cannot be disabled or lose the role; "
+				"make another user an administrator first",
+			       "有効な管理者はこのユーザだけなので、無効にすることも権限を下げる"
+				"こともできません。先に別のユーザを管理者にしてください")
 	    : r == -EINVAL ? T("bad value (name: letters, digits, '.', '_', '-'; "
 			       "password: 10 to 1024 bytes; lang: en or ja)",
 			       "値が不正です (名前は英数字と '.'、'_'、'-'、パスワードは "

@@ -333,6 +333,22 @@ int account_user_change(sqlite3 *db, const char *name, const struct account_chan
 	sqlite3_bind_int64(st, 6, u.id);
 	if (run(st) != 0)
 		goto out;
+	/* an administrator may not take away the last active administrator (by disabling or by a
+	 * lesser role): nobody could manage users through keikaid any more */
+	if (u.role == HTTP_ADMIN && !u.disabled &&
+	    ((ch->role != -1 && ch->role != HTTP_ADMIN) || ch->disabled == 1)) {
+		st = prep(db, "SELECT count(*) FROM users WHERE role = 'admin' AND disabled = 0");
+		if (!st)
+			goto out;
+		int64_t left = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+		sqlite3_finalize(st);
+		if (left < 0)
+			goto out;
+		if (left == 0) {
+			ret = -EBUSY;
+			goto out;
+		}
+	}
 	/* a disabled user, or one whose password changed, is signed out everywhere */
 	if (ch->disabled == 1 || ch->password) {
 		st = prep(db, "DELETE FROM sessions WHERE user_id = ?");

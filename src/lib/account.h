@@ -89,8 +89,10 @@ struct account_change {
 	int disabled; /* 0, 1, or -1 */
 };
 
-/* Apply changes in one transaction: 0, 1 when there is no such user, -EINVAL for a bad value.
- * Disabling ends the user's sessions and deletes the user's API tokens. */
+/* Apply changes in one transaction: 0, 1 when there is no such user, -EINVAL for a bad value,
+ * -EBUSY (nothing changed) when the change would leave no active administrator: disabling the
+ * last one or giving it a lesser role. Disabling ends the user's sessions and deletes the
+ * user's API tokens. */
 int account_user_change(sqlite3 *db, const char *name, const struct account_change *ch);
 
 /* A new session, as sent to the browser. */

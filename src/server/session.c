@@ -441,6 +441,12 @@ static void h_user_patch(void *ctx, const struct http_req *rq, struct http_resp 
 	if (r == 1)
 		http_error(rs, 404, "not_found", "There is no such user.",
 			   "そのユーザはありません。");
+	else if (r == -EBUSY)
+		http_error(
+		    rs, 409, "last_admin",
+		    "This is the last active administrator: make another user an administrator "
+		    "first.",
+		    "有効な管理者はこのユーザだけです。先に別のユーザを管理者にしてください。");
 	else if (r == -EINVAL)
 		bad_field(rs,
 			  "Check display (at most 128 bytes), lang (en or ja) and the password "

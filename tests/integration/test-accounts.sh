@@ -167,6 +167,13 @@ c=$(req GET /api/v1/users -H "Authorization: Bearer $ADMIN_TOK")
 check "an admin API token may list users" test "$c" = 200
 c=$(json_post PATCH /api/v1/users/nobody '{"display":"x"}' -b "$WORK/root.jar" -H "X-CSRF-Token: $CSRF")
 check "PATCH of an unknown user: 404" test "$c:$(code)" = "404:not_found"
+c=$(json_post PATCH /api/v1/users/root '{"role":"handler"}' -b "$WORK/root.jar" -H "X-CSRF-Token: $CSRF")
+c2=$(json_post PATCH /api/v1/users/root '{"disabled":true}' -b "$WORK/root.jar" -H "X-CSRF-Token: $CSRF")
+check "the last administrator cannot be demoted or disabled: 409 last_admin twice, root stays an active admin" \
+	test "$c:$c2:$(code):$(sqlite3 "$DB" "SELECT role || disabled FROM users WHERE name='root'")" = "409:409:last_admin:admin0"
+c=$("$CLI" -d "$DB" user disable root 2>&1 >/dev/null; echo "exit $?")
+check "keikai user disable of the last administrator: refused with a reason" \
+	sh -c 'case "$1" in *"last active administrator"*"exit 1") exit 0;; esac; exit 1' sh "$c"
 
 # ---- the older API tokens and the observation routes ---------------------------------------
 c=$(req GET /api/v1/obs/orgs -H "Authorization: Bearer $READER_TOK")

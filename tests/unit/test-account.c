@@ -152,6 +152,32 @@ static void test_users(void **state)
 	assert_int_equal(r, HTTP_READER);
 	assert_int_equal(account_role_parse("root", &r), -EINVAL);
 	assert_string_equal(account_role_name(HTTP_HANDLER), "handler");
+
+	/* alice is the only administrator: she can be neither disabled nor demoted, and the
+	 * refused change leaves everything as it was; with a second one, she can */
+	struct account_change off = {.role = -1, .disabled = 1};
+	struct account_change demote = {.display = "Alice R.", .role = HTTP_READER, .disabled = -1};
+	assert_int_equal(account_user_change(f->db, "alice", &off), -EBUSY);
+	assert_int_equal(account_user_change(f->db, "alice", &demote), -EBUSY);
+	assert_int_equal(account_user_get(f->db, "alice", &u), 0);
+	assert_int_equal(u.role, HTTP_ADMIN);
+	assert_false(u.disabled);
+	assert_string_equal(u.display, "Alice");
+	/* a change that keeps her an active administrator is fine */
+	struct account_change rename = {.display = "Alice A.", .role = HTTP_ADMIN, .disabled = 0};
+	assert_int_equal(account_user_change(f->db, "alice", &rename), 0);
+	/* bob, a handler, may be disabled; a disabled administrator does not count */
+	struct account_change up = {.role = HTTP_ADMIN, .disabled = -1};
+	assert_int_equal(account_user_change(f->db, "bob", &up), 0);
+	assert_int_equal(account_user_change(f->db, "bob", &off), 0);
+	assert_int_equal(account_user_change(f->db, "alice", &off), -EBUSY);
+	struct account_change on = {.role = -1, .disabled = 0};
+	assert_int_equal(account_user_change(f->db, "bob", &on), 0);
+	assert_int_equal(account_user_change(f->db, "alice", &demote), 0);
+	assert_int_equal(account_user_get(f->db, "alice", &u), 0);
+	assert_int_equal(u.role, HTTP_READER);
+	assert_string_equal(u.display, "Alice R.");
+	assert_int_equal(account_user_change(f->db, "bob", &off), -EBUSY);
 }
 
 static void test_login(void **state)
