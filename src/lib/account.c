@@ -116,20 +116,58 @@ static bool password_len_ok(const char *pw)
 	return n >= ACCOUNT_PASSWORD_MIN && n <= ACCOUNT_PASSWORD_MAX;
 }
 
+/* The gate around argon2id: each hash holds crypto_pwhash_MEMLIMIT_INTERACTIVE (64 MiB) while
+ * it runs, so at most ACCOUNT_HASH_PARALLEL run at once and the others wait their turn; the
+ * memory of sign-ins is bounded however many arrive. */
+static pthread_mutex_t gate_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t gate_cv = PTHREAD_COND_INITIALIZER;
+static int gate_in, gate_peak;
+
+static void gate_enter(void)
+{
+	(void)pthread_mutex_lock(&gate_mu);
+	while (gate_in >= ACCOUNT_HASH_PARALLEL)
+		(void)pthread_cond_wait(&gate_cv, &gate_mu);
+	gate_in++;
+	if (gate_in > gate_peak)
+		gate_peak = gate_in;
+	(void)pthread_mutex_unlock(&gate_mu);
+}
+
+static void gate_leave(void)
+{
+	(void)pthread_mutex_lock(&gate_mu);
+	gate_in--;
+	(void)pthread_cond_signal(&gate_cv);
+	(void)pthread_mutex_unlock(&gate_mu);
+}
+
+int account_hash_peak(void)
+{
+	(void)pthread_mutex_lock(&gate_mu);
+	int p = gate_peak;
+	(void)pthread_mutex_unlock(&gate_mu);
+	return p;
+}
+
 int account_password_hash(const char *pw, char out[128])
 {
 	if (!pw || !password_len_ok(pw))
 		return -EINVAL;
-	if (crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
-		return -ENOMEM;
-	return 0;
+	gate_enter();
+	int r = crypto_pwhash_str(out, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+				  crypto_pwhash_MEMLIMIT_INTERACTIVE);
+	gate_leave();
+	return r != 0 ? -ENOMEM : 0;
 }
 
 bool account_password_verify(const char *hash, const char *pw)
 {
 	size_t n = strnlen(pw, ACCOUNT_PASSWORD_MAX + 1);
-	return crypto_pwhash_str_verify(hash, pw, n) == 0;
+	gate_enter();
+	bool ok = crypto_pwhash_str_verify(hash, pw, n) == 0;
+	gate_leave();
+	return ok;
 }
 
 /* A hash of a password nobody knows, verified when the user name is unknown so that answer
@@ -143,9 +181,11 @@ static void dummy_make(void)
 	uint8_t raw[32];
 	randombytes_buf(raw, sizeof raw);
 	sodium_bin2base64(pw, sizeof pw, raw, sizeof raw, sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	gate_enter();
 	if (crypto_pwhash_str(dummy_hash, pw, strlen(pw), crypto_pwhash_OPSLIMIT_INTERACTIVE,
 			      crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
 		dummy_hash[0] = 0; /* verification then fails at once; still a refusal */
+	gate_leave();
 	sodium_memzero(pw, sizeof pw);
 }
 

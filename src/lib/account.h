@@ -22,11 +22,12 @@
 
 #include "http.h"
 
-#define ACCOUNT_NAME_MAX     64	  /* bytes of a user name: [A-Za-z0-9._-], starting alnum */
-#define ACCOUNT_DISPLAY_MAX  128  /* bytes of a display name (UTF-8) */
-#define ACCOUNT_PASSWORD_MIN 10	  /* bytes */
-#define ACCOUNT_PASSWORD_MAX 1024 /* bytes */
-#define ACCOUNT_SECRET_LEN   43	  /* a session id or CSRF token: 32 random bytes, base64url */
+#define ACCOUNT_NAME_MAX      64   /* bytes of a user name: [A-Za-z0-9._-], starting alnum */
+#define ACCOUNT_DISPLAY_MAX   128  /* bytes of a display name (UTF-8) */
+#define ACCOUNT_PASSWORD_MIN  10   /* bytes */
+#define ACCOUNT_PASSWORD_MAX  1024 /* bytes */
+#define ACCOUNT_HASH_PARALLEL 4	   /* argon2id hashes at once (64 MiB each); more wait */
+#define ACCOUNT_SECRET_LEN    43   /* a session id or CSRF token: 32 random bytes, base64url */
 
 struct account_config {
 	int64_t idle;		      /* a session ends after this many seconds unused */
@@ -68,6 +69,9 @@ int account_password_hash(const char *pw, char out[128]);
 
 /* Whether pw matches the stored hash; constant-time in pw. */
 bool account_password_verify(const char *hash, const char *pw);
+/* Both run at most ACCOUNT_HASH_PARALLEL at a time in the process (others wait); the most
+ * that ever ran at once, for tests. */
+int account_hash_peak(void);
 
 /* Add a user: -EINVAL for a bad name, display, lang or password, -EEXIST when the name is
  * taken. The id in *ret_id when not NULL. */

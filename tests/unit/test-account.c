@@ -1,6 +1,7 @@
 /* test-account.c - users, passwords, sessions, CSRF, throttling and users' tokens on a real
  * SQLite file in a temporary directory, with the clock given by the test */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -97,6 +98,48 @@ static void test_password(void **state)
 	assert_int_equal(account_password_hash(big, h), -EINVAL);
 	big[ACCOUNT_PASSWORD_MAX] = 0;
 	assert_int_equal(account_password_hash(big, h), 0);
+}
+
+/* Sign-ins at once: no more than ACCOUNT_HASH_PARALLEL argon2id hashes run together (each
+ * holds 64 MiB), yet more than one does, and every answer is still right. */
+struct verify_arg {
+	const char *hash;
+	const char *pw;
+	pthread_barrier_t *go;
+	bool ok;
+};
+
+static void *verify_thread(void *p)
+{
+	struct verify_arg *a = p;
+	(void)pthread_barrier_wait(a->go);
+	a->ok = account_password_verify(a->hash, a->pw);
+	return NULL;
+}
+
+static void test_hash_gate(void **state)
+{
+	(void)state;
+	enum { N = 3 * ACCOUNT_HASH_PARALLEL };
+	char hash[128];
+	assert_int_equal(account_password_hash("the-right-password", hash), 0);
+	pthread_barrier_t go;
+	assert_int_equal(pthread_barrier_init(&go, NULL, N), 0);
+	pthread_t t[N];
+	struct verify_arg a[N];
+	for (int i = 0; i < N; i++) {
+		a[i] = (struct verify_arg){hash, i % 2 ? "the-right-password" : "a-wrong-password",
+					   &go, false};
+		assert_int_equal(pthread_create(&t[i], NULL, verify_thread, &a[i]), 0);
+	}
+	for (int i = 0; i < N; i++) {
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+		assert_int_equal(a[i].ok, i % 2 == 1);
+	}
+	(void)pthread_barrier_destroy(&go);
+	int peak = account_hash_peak();
+	assert_true(peak <= ACCOUNT_HASH_PARALLEL);
+	assert_true(peak >= 2);
 }
 
 static void test_users(void **state)
@@ -556,6 +599,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_password),
 	    cmocka_unit_test(test_csrf),
+	    cmocka_unit_test(test_hash_gate),
 	    cmocka_unit_test_setup_teardown(test_users, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_login, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_login_timing, setup, teardown),
