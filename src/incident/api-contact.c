@@ -365,7 +365,11 @@ static void h_enrich(void *ctx, const struct http_req *rq, struct http_resp *rs)
 				fail(rs, CONTACT_E_DB, NULL);
 				return;
 			}
-			if (r == 1) {
+			if (r == 1 && rq->role < HTTP_HANDLER) {
+				/* an analyst reads what is known; only a handler has a host
+				 * looked up (a query to the configured DNS server) */
+				status = api->cfg.resolve ? "unresolved" : "off";
+			} else if (r == 1) {
 				status = "pending";
 				if (api->cfg.resolve && enrich_queue_host(db, canon) != 0) {
 					fail(rs, CONTACT_E_DB, NULL);

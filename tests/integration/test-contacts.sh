@@ -181,8 +181,13 @@ check "enrich an address: AS, prefix, country, domestic, and the network's owner
 	test "$c:$(jq_ 'd["addresses"][0]["asn"], d["addresses"][0]["prefix"], d["addresses"][0]["cc"], d["addresses"][0]["domestic"], d["candidates"][0]["name"], d["candidates"][0]["why"], d["candidates"][0]["why_ja"]')" \
 	= "200:4730 133.1.0.0/16 JP True Example Hosting network 133.1.0.0/20 ネットワーク 133.1.0.0/20"
 
-# a host: queued on first sight, resolved by the thread through dnsmasq
+# an analyst's lookup of an unknown host sends no DNS query: nothing queued
 c=$(status GET "/api/v1/enrich?host=Phish.Example.JP" "${R[@]}")
+check "an analyst's lookup of an unknown host: unresolved, nothing queued" \
+	test "$c:$(jq_ 'd["status"]'):$(sqlite3 "$DB" "SELECT count(*) FROM resolve_queue WHERE host = 'phish.example.jp'")" = "200:unresolved:0"
+# a handler's: queued on first sight, resolved by the thread through dnsmasq; analysts then
+# read the answer
+c=$(status GET "/api/v1/enrich?host=Phish.Example.JP" "${H[@]}")
 first=$(jq_ 'd["status"]')
 st=$first
 for _ in $(seq 100); do
@@ -198,7 +203,7 @@ check "the planted address with its AS and country; domain and network candidate
 sqlite3 "$DB" "SELECT status FROM dns_cache WHERE host = 'phish.example.jp'" >"$WORK/st"
 check "the cache row is written" test "$(cat "$WORK/st")" = ok
 
-c=$(status GET "/api/v1/enrich?host=www.bad.example.kr" "${R[@]}")
+c=$(status GET "/api/v1/enrich?host=www.bad.example.kr" "${H[@]}")
 st=$(jq_ 'd["status"]')
 for _ in $(seq 100); do
 	[ "$st" = ok ] && break
@@ -210,7 +215,7 @@ check "a foreign address: the national CSIRT of its country" \
 	test "$st:$(jq_ 'd["addresses"][0]["cc"], d["addresses"][0]["domestic"], d["addresses"][0]["asn"], d["candidates"][0]["name"], d["candidates"][0]["why"]')" \
 	= "ok:KR False 4766 KrCERT/CC national CSIRT (KR)"
 
-c=$(status GET "/api/v1/enrich?host=nosuch.example.jp" "${R[@]}")
+c=$(status GET "/api/v1/enrich?host=nosuch.example.jp" "${H[@]}")
 st=$(jq_ 'd["status"]')
 for _ in $(seq 100); do
 	[ "$st" != pending ] && break
