@@ -47,6 +47,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		prev_end = off + len;
 		prev_pos = pos;
+		/* the envelope date: none (-1) or a time in the years 1970 to 9999 (a leap second
+		 * at the end) give or take a zone of 14 hours; it reads only buf[0, off) */
+		long long t = mbox_envelope_time(buf, off);
+		if (t < -14 * 3600LL || t > 253402300800LL + 14 * 3600LL)
+			abort();
 		size_t n = mbox_unquote(buf + off, len, out);
 		if (n > len)
 			abort();

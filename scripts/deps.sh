@@ -10,7 +10,7 @@ libclang-rt-14-dev libpcap-dev libjansson-dev libcurl4-openssl-dev libinih-dev l
 libloc-dev libloc-database location libsqlite3-dev sqlite3 libsodium-dev libmicrohttpd-dev
 libgmime-3.0-dev libpsl-dev libidn2-dev publicsuffix dnsmasq-base nkf libssl-dev
 tcpdump tshark tcpreplay nfdump iproute2 python3 time jq curl bc openssl nodejs chromium wrk nginx-light
-postfix"
+postfix tzdata"
 
 missing=""
 for p in $PKGS; do

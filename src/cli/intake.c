@@ -634,7 +634,9 @@ static int import_mbox(struct import *im, const char *path)
 		size_t ul = mbox_unquote(map + off, len, buf);
 		char label[4200];
 		(void)snprintf(label, sizeof label, "%s#%zu", path, ++n);
-		rc = import_one(im, buf, ul, 0, label);
+		/* the time on its "From " line is when it was delivered; without one, now */
+		long long at = mbox_envelope_time(map, off);
+		rc = import_one(im, buf, ul, at > 0 ? (int64_t)at : 0, label);
 		if (rc == IMPORT_REPLAY && (rc = batch_replay(im)) == 0) {
 			pos = batch_pos;
 			n = batch_n;

@@ -17,6 +17,13 @@
  * the end, -1 when the data before the first "From " line is not empty (not an mbox). */
 int mbox_next(const char *buf, size_t len, size_t *pos, size_t *ret_off, size_t *ret_len);
 
+/* The date of the "From " line before the message that starts at buf + off (as mbox_next gave
+ * it): "From SENDER Www Mmm dd hh:mm:ss yyyy", the asctime() form, read as local time (the
+ * writer's, taken to be this machine's, TZ respected), or with a numeric zone "+hhmm"/"-hhmm"
+ * after the time or after the year, read in it. Returns seconds since the epoch, or -1 when
+ * there is no such line or no date in it that can be read. Never reads outside buf[0, off). */
+long long mbox_envelope_time(const char *buf, size_t off);
+
 /* Copy in[0..len) to out, removing one '>' from lines matching /^>+From /. out has room for len
  * bytes (the result is never longer). Returns the length written. */
 size_t mbox_unquote(const char *in, size_t len, char *out);

@@ -73,12 +73,14 @@ second body
 From carol@example.org Wed Nov 26 10:02:00 2025
 EOF
 rc=0
-LANG=C "$CLI" -d "$DB" import mail "$WORK/box.mbox" >"$WORK/out3" 2>/dev/null || rc=$?
+LANG=C TZ=UTC "$CLI" -d "$DB" import mail "$WORK/box.mbox" >"$WORK/out3" 2>/dev/null || rc=$?
 check "an mbox imports (exit 0)" [ "$rc" = 0 ]
 check "its two mails are reports, the empty third is rejected" grep -q "imported 3 mails: 2 new reports, 0 duplicates, 1 rejected" "$WORK/out3"
 raw1=$(q "SELECT CAST(raw AS TEXT) FROM reports WHERE subject = 'mbox one'")
 check "the stored original starts with the mail's headers, not the From_ line" [ "${raw1:0:6}" = "From: " ]
 check "one '>' is removed from quoted From lines" bash -c "grep -qx 'From the start of a line: quoted by the mbox writer' <<<'$raw1' && grep -qx '>From twice' <<<'$raw1'"
+check "each mail's received time is the date on its From_ line (local time, TZ=UTC here)" \
+	[ "$(q "SELECT group_concat(received, ',') FROM (SELECT received FROM reports WHERE subject LIKE 'mbox %' ORDER BY subject)")" = "1764151200,1764151260" ]
 check "the separating empty line is not part of the mail" [ "$(q "SELECT substr(CAST(raw AS TEXT), -3) = 'm/' || char(10) FROM reports WHERE subject = 'mbox one'")" = 1 ]
 printf 'Subject: not an mbox\n\nbody\n' >"$WORK/plain.txt"
 rc=0

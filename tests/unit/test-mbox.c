@@ -3,7 +3,10 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <cmocka.h>
 
@@ -71,12 +74,56 @@ static void not_an_mbox(void **state)
 	assert_string_equal(m[0], "Subject: y\n");
 }
 
+/* The envelope date of the first message of an mbox that starts with line. */
+static long long first_time(const char *line)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof buf, "%sSubject: x\n\nbody\n", line);
+	assert_true(n > 0 && (size_t)n < sizeof buf);
+	size_t pos = 0, off, len;
+	assert_int_equal(mbox_next(buf, strlen(buf), &pos, &off, &len), 1);
+	return mbox_envelope_time(buf, off);
+}
+
+static void envelope_time(void **state)
+{
+	(void)state;
+	/* with a zone the answer does not depend on the machine's; 2026-11-26 11:42:11 UTC is
+	 * 1795693331 */
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 20:42:11 2026 +0900\n"),
+			 1795693331LL);
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 20:42:11 +0900 2026\n"),
+			 1795693331LL);
+	assert_int_equal(first_time("From MAILER-DAEMON Thu Nov 26 06:42:11 2026 -0500\r\n"),
+			 1795693331LL);
+	/* without one: local time, here set to UTC and then to Japan */
+	(void)setenv("TZ", "UTC", 1);
+	tzset();
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 11:42:11 2026\n"), 1795693331LL);
+	assert_int_equal(first_time("From a@example.jp  Thu Nov  5 01:02:03 2026\n"), 1793840523LL);
+	(void)setenv("TZ", "Asia/Tokyo", 1);
+	tzset();
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 20:42:11 2026\n"), 1795693331LL);
+	/* no date that can be read */
+	assert_int_equal(first_time("From a@example.jp\n"), -1);
+	assert_int_equal(first_time("From a@example.jp Thu Foo 26 20:42:11 2026\n"), -1);
+	assert_int_equal(first_time("From a@example.jp Thu Nov 32 20:42:11 2026\n"), -1);
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 24:42:11 2026\n"), -1);
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 20:42 2026\n"), -1);
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 20:42:11 1969\n"), -1);
+	assert_int_equal(first_time("From a@example.jp Thu Nov 26 20:42:11 +2500 2026\n"), -1);
+	/* the message must follow a "From " line */
+	assert_int_equal(mbox_envelope_time("Subject: x\n", 11), -1);
+	assert_int_equal(mbox_envelope_time("", 0), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(two_messages_and_quoting),
 	    cmocka_unit_test(crlf_and_empty_message),
 	    cmocka_unit_test(not_an_mbox),
+	    cmocka_unit_test(envelope_time),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
