@@ -37,14 +37,8 @@ cleanup() {
 	if [ "${KEEP_WORK:-}" = 1 ]; then echo "# work: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-notok() { n=$((n + 1)); fails=$((fails + 1)); echo "not ok $n - $1"; [ -n "${2:-}" ] && echo "# $2"; }
-check() { # NAME CONDITION-COMMAND...
-	local name=$1
-	shift
-	if "$@"; then ok "$name"; else notok "$name"; fi
-}
-port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# shellcheck source=tests/integration/lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/lib.sh"
 PORT=$(port)
 URL=http://127.0.0.1:$PORT
 cat >"$WORK/keikaid.ini" <<INI
@@ -129,7 +123,7 @@ find "$MD/cur" -type f -exec sha256sum {} + | cut -d' ' -f1 | sort -u >"$WORK/fi
 q "SELECT lower(hex(raw_sha256)) FROM reports WHERE subject LIKE 'kill test mail %'" | sort -u >"$WORK/db.sha"
 check "every file in cur/ has its report (raw SHA-256), and no report lacks its file" \
 	bash -c "[ \$(wc -l <'$WORK/files.sha') = $NMAILS ] && cmp -s '$WORK/files.sha' '$WORK/db.sha'"
-check "nothing was rejected" [ ! -d "$MD/.rejected/cur" ] || [ -z "$(ls -A "$MD/.rejected/cur")" ]
+check "nothing was rejected" sh -c '[ ! -d "$1" ] || [ -z "$(ls -A "$1")" ]' sh "$MD/.rejected/cur"
 check "the database is intact" [ "$(q "PRAGMA integrity_check")" = ok ]
 
 # ---- (b) API submissions under SIGKILL ----------------------------------------------------------
