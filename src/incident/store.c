@@ -11,6 +11,7 @@
 #include "../lib/db.h"
 #include "../lib/jsonw.h"
 #include "contact.h"
+#include "enrich.h"
 #include "store-impl.h"
 #include "taxonomy.h"
 
@@ -98,6 +99,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 			 " SELECT DISTINCT n.value, n.type, r.incident_id FROM reports r"
 			 " JOIN indicators n ON n.report_id = r.id JOIN incidents i"
 			 " ON i.id = r.incident_id WHERE r.incident_id = ?1 AND i.status = 'open'",
+    [ST_QUEUE_HOST] = enrich_queue_sql,
 };
 
 void inc_config_default(struct inc_config *c)

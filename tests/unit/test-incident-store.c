@@ -490,6 +490,38 @@ static void duplicates(void **state)
 	assert_int_equal(q1(f->s, "SELECT count(*) FROM reports WHERE ?1 >= 0", 0), 1);
 }
 
+/* With resolve on, the intake queues each report's host names (not addresses) for the resolver
+ * through the store's statement, prepared once and reused for every report. */
+static void resolve_queue(void **state)
+{
+	struct fx *f = *state;
+	inc_store_close(f->s);
+	struct inc_config cfg;
+	inc_config_default(&cfg);
+	cfg.resolve = true;
+	char err[256];
+	f->s = inc_store_open(f->path, &cfg, err, sizeof err);
+	assert_non_null(f->s);
+	(void)put(f->s, T0,
+		  "phish at http://login.q1.example.com/x and mail.q2.example.net, 192.0.2.7");
+	const char *count = "SELECT count(*) FROM resolve_queue WHERE ?1 >= 0";
+	assert_int_equal(q1(f->s, count, 0), 2);
+	assert_int_equal(
+	    q1(f->s, "SELECT count(*) FROM resolve_queue WHERE host = 'mail.q2.example.net'", 0),
+	    1);
+	/* a second report: its new host joins, a host already queued stays once */
+	(void)put(f->s, T0 + 60, "again mail.q2.example.net and www.q3.example.org");
+	assert_int_equal(q1(f->s, count, 0), 3);
+	assert_int_equal(
+	    q1(f->s, "SELECT count(*) FROM resolve_queue WHERE host = 'www.q3.example.org'", 0), 1);
+	/* resolve off: nothing is queued */
+	inc_store_close(f->s);
+	f->s = inc_store_open(f->path, NULL, err, sizeof err);
+	assert_non_null(f->s);
+	(void)put(f->s, T0 + 120, "third report naming www.q4.example.org");
+	assert_int_equal(q1(f->s, count, 0), 3);
+}
+
 /* ---- the writer: group commits, and a failing report rolls back only itself ------------ */
 
 struct worker {
@@ -880,6 +912,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(merge_and_split, setup, teardown),
 	    cmocka_unit_test_setup_teardown(update_audit_and_validation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(resolve_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(writer_groups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_kinds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_index_follows, setup, teardown),
