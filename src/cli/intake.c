@@ -685,10 +685,19 @@ int cli_import_mail(int argc, char **argv, const char *db_path)
 	im.s = open_incident_store(&o, &ic);
 	if (!im.s)
 		return 1;
-	/* one checkpoint at the end instead of one every few thousand pages: the pages the
+	/* One checkpoint at the end instead of one every few thousand pages: the pages the
 	 * batches rewrite again and again (index interiors, the tables' last leaves) are copied
-	 * into the database once; synchronous=FULL stays, every commit is durable in the WAL */
-	(void)sqlite3_exec(inc_store_db(im.s), "PRAGMA wal_autocheckpoint=0", NULL, NULL, NULL);
+	 * into the database once; synchronous=FULL stays, every commit is durable in the WAL.
+	 * For this connection only: no secure_delete (Debian's SQLite turns it on; the import
+	 * deletes nothing, the space it frees when B-tree pages split or an incident's row is
+	 * rewritten holds copies of what is stored anyway, and zeroing it was 1 % of the
+	 * instructions), and no foreign-key checks (every id the intake writes is a row it has
+	 * just read or inserted in the same transaction: each check was one more B-tree seek, 4.7
+	 * per mail, 2 % of the instructions). */
+	(void)sqlite3_exec(inc_store_db(im.s),
+			   "PRAGMA wal_autocheckpoint=0; PRAGMA secure_delete=OFF;"
+			   " PRAGMA foreign_keys=OFF",
+			   NULL, NULL, NULL);
 	int rc = inc_store_begin(im.s);
 	for (int i = next; rc == 0 && i < argc; i++) {
 		struct stat sb;

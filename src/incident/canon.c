@@ -605,10 +605,13 @@ bool canon_host_is_ip(const char *host)
 }
 
 /* The last answers of canon_registrable(), per thread: a report names the same host in its URLs,
- * as a domain and in addresses, and a run of reports names the same few hundred hosts, while
- * the Public Suffix List lookup costs about a microsecond. Direct-mapped by a hash of the host;
- * a host longer than REG_CACHE_HOST is looked up every time. */
-#define REG_CACHE_SLOTS 128
+ * as a domain and in addresses, and a run of reports names the same hosts again, while the
+ * Public Suffix List lookup costs about a microsecond (9,000 instructions). Direct-mapped by a
+ * hash of the host; a host longer than REG_CACHE_HOST is looked up every time. 1,024 slots
+ * (130 KiB per thread that extracts): on 5,000 benchmark mails with 2,700 different hosts,
+ * 128 slots missed 6,200 of 20,200 lookups, mostly hosts seen before and evicted; 1,024
+ * miss 4,300. */
+#define REG_CACHE_SLOTS 1024
 #define REG_CACHE_HOST	127
 
 struct reg_cache_slot {

@@ -55,24 +55,33 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
+const char enrich_queue_sql[] = "INSERT OR IGNORE INTO resolve_queue(host, queued) SELECT ?1, ?2 "
+				"WHERE NOT EXISTS (SELECT 1 FROM dns_cache WHERE host = ?1 AND "
+				"expires > ?2)";
+
+int enrich_queue_host_stmt(sqlite3_stmt *st, const char *host)
+{
+	if (!host || !*host || strlen(host) > 253 || canon_host_is_ip(host))
+		return 0;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now_s());
+	int r = sqlite3_step(st);
+	(void)sqlite3_reset(st);
+	(void)sqlite3_clear_bindings(st);
+	return r == SQLITE_DONE ? 0 : -1;
+}
+
 int enrich_queue_host(sqlite3 *db, const char *host)
 {
 	if (!host || !*host || strlen(host) > 253 || canon_host_is_ip(host))
 		return 0;
 	char err[256];
-	sqlite3_stmt *st =
-	    db_prepare(db,
-		       "INSERT OR IGNORE INTO resolve_queue(host, queued) SELECT ?1, ?2 "
-		       "WHERE NOT EXISTS (SELECT 1 FROM dns_cache WHERE host = ?1 AND "
-		       "expires > ?2)",
-		       err, sizeof err);
+	sqlite3_stmt *st = db_prepare(db, enrich_queue_sql, err, sizeof err);
 	if (!st)
 		return -1;
-	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now_s());
-	int r = sqlite3_step(st);
+	int r = enrich_queue_host_stmt(st, host);
 	sqlite3_finalize(st);
-	return r == SQLITE_DONE ? 0 : -1;
+	return r;
 }
 
 int enrich_host_status(sqlite3 *db, const char *host, char *status, size_t size)

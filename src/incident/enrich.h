@@ -36,6 +36,14 @@ int enrich_ip(struct geo *g, const char *home_cc, const char *ip, struct enrich_
  * cache entry is still valid). Runs in the caller's transaction. Returns 0 or -1. */
 int enrich_queue_host(sqlite3 *db, const char *host);
 
+/* The statement enrich_queue_host() runs, for a caller that prepares it once and queues many
+ * hosts with it (the intake: one per domain indicator). */
+extern const char enrich_queue_sql[];
+
+/* enrich_queue_host() with st, prepared from enrich_queue_sql on the database; st is reset
+ * afterwards. Returns 0 or -1. */
+int enrich_queue_host_stmt(sqlite3_stmt *st, const char *host);
+
 /* Addresses of a host from the resolver cache: 0 and *n (0 for a name that does not exist or
  * has no addresses), or 1 when not resolved yet; -1 on a database error. At most max are
  * returned. */

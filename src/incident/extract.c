@@ -238,6 +238,10 @@ static int text_init(struct text *t, const char *src, size_t len)
 		char c = lower(src[i]);
 		if (c == '[' || c == '(' || c == '{' || c == 'h' || c == 'f') {
 			for (size_t k = 0; k < sizeof(refangs) / sizeof(refangs[0]); k++) {
+				/* the table is lower case: a different first character cannot match
+				 * (this runs at every 'h' and 'f' of the text) */
+				if (refangs[k].from[0] != c)
+					continue;
 				size_t fl = strlen(refangs[k].from);
 				if (fl > len - i || !ieq(src + i, refangs[k].from, fl))
 					continue;

@@ -156,7 +156,7 @@ static int insert_indicators(struct inc_store *s, int64_t report, int64_t incide
 			return r;
 		/* host names go to the resolver, which enriches them in the background */
 		if (s->cfg.resolve && ind->type == IND_DOMAIN &&
-		    enrich_queue_host(s->db, ind->value) != 0)
+		    enrich_queue_host_stmt(s->st[ST_QUEUE_HOST], ind->value) != 0)
 			return INC_E_BUSY;
 		size_t k0 = k;
 		while (k < hits->n && hits->h[k].ind == i)

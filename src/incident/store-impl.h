@@ -30,6 +30,7 @@ enum inc_stmt {
 	ST_ROLLBACK_TO,	  /* ROLLBACK TO r */
 	ST_LINKS_DROP,	  /* drop an incident's index entries */
 	ST_LINKS_REBUILD, /* an incident's index entries from its reports' indicators */
+	ST_QUEUE_HOST,	  /* a host name for the resolver (enrich_queue_sql) */
 	ST_COUNT
 };
 

@@ -11,6 +11,7 @@
 #include "../lib/db.h"
 #include "../lib/jsonw.h"
 #include "contact.h"
+#include "enrich.h"
 #include "store-impl.h"
 #include "taxonomy.h"
 
@@ -60,6 +61,13 @@ static const char *const schema[] = {
     " content='', tokenize='trigram');"
     "CREATE TABLE search_state(indexed INTEGER NOT NULL);"
     "INSERT INTO search_state(indexed) VALUES (0);",
+    /* Version 2. No index on incident_links(incident_id): an incident's entries are found from
+     * its reports' indicators instead (ST_LINKS_DROP, through reports_incident and
+     * indicators_report to the primary key), so a merge or split drops an incident's entries
+     * before it moves reports away. The index cost every new entry a second B-tree insert,
+     * at a place in the tree chosen by incident, and it served only those rare handler
+     * operations. */
+    "DROP INDEX IF EXISTS incident_links_incident;",
 };
 
 static const char *const stmt_sql[ST_COUNT] = {
@@ -93,11 +101,14 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SAVEPOINT] = "SAVEPOINT r",
     [ST_RELEASE] = "RELEASE r",
     [ST_ROLLBACK_TO] = "ROLLBACK TO r",
-    [ST_LINKS_DROP] = "DELETE FROM incident_links WHERE incident_id = ?1",
+    [ST_LINKS_DROP] = "DELETE FROM incident_links WHERE incident_id = ?1 AND (value, type) IN"
+		      " (SELECT n.value, n.type FROM reports r JOIN indicators n"
+		      " ON n.report_id = r.id WHERE r.incident_id = ?1)",
     [ST_LINKS_REBUILD] = "INSERT OR IGNORE INTO incident_links(value, type, incident_id)"
 			 " SELECT DISTINCT n.value, n.type, r.incident_id FROM reports r"
 			 " JOIN indicators n ON n.report_id = r.id JOIN incidents i"
 			 " ON i.id = r.incident_id WHERE r.incident_id = ?1 AND i.status = 'open'",
+    [ST_QUEUE_HOST] = enrich_queue_sql,
 };
 
 void inc_config_default(struct inc_config *c)
@@ -364,10 +375,18 @@ int inc_seq_next(struct inc_store *s, const char *kind, int64_t t, int *ret_year
 	return 0;
 }
 
-int inc_links_rebuild(struct inc_store *s, int64_t incident_id)
+/* Drop an incident's link-index entries: those of its reports' indicators, which are all it
+ * has as long as reports move between incidents only after this ran for the incident they
+ * leave (merge, split). */
+static int links_drop(struct inc_store *s, int64_t incident_id)
 {
 	sqlite3_bind_int64(s->st[ST_LINKS_DROP], 1, incident_id);
-	int r = inc_step_done(s->st[ST_LINKS_DROP]);
+	return inc_step_done(s->st[ST_LINKS_DROP]);
+}
+
+int inc_links_rebuild(struct inc_store *s, int64_t incident_id)
+{
+	int r = links_drop(s, incident_id);
 	if (r)
 		return r;
 	sqlite3_bind_int64(s->st[ST_LINKS_REBUILD], 1, incident_id);
@@ -791,8 +810,11 @@ int inc_incident_merge(struct inc_store *s, int64_t into, const int64_t *from, s
 			break;
 		}
 		int64_t a[] = {into, from[i]};
-		r = exec_bind(s, "UPDATE reports SET incident_id = ?1 WHERE incident_id = ?2", NULL,
-			      0, a, 2);
+		r = links_drop(s, from[i]);
+		if (r == 0)
+			r = exec_bind(s,
+				      "UPDATE reports SET incident_id = ?1 WHERE incident_id = ?2",
+				      NULL, 0, a, 2);
 		int64_t b[] = {into, now, from[i]};
 		if (r == 0)
 			r = exec_bind(s,
@@ -905,6 +927,7 @@ int inc_incident_split(struct inc_store *s, int64_t id, const int64_t *reports, 
 	if (r)
 		goto out;
 	int64_t nid = sqlite3_last_insert_rowid(s->db);
+	r = links_drop(s, id); /* while the moving reports still name it */
 	for (size_t i = 0; i < n && r == 0; i++) {
 		int64_t a[] = {nid, reports[i]};
 		r = exec_bind(s, "UPDATE reports SET incident_id = ?1 WHERE id = ?2", NULL, 0, a,

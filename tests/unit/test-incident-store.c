@@ -332,6 +332,24 @@ static void link_best_and_closed(void **state)
 	assert_int_equal(u.incident_id, x.incident_id);
 }
 
+/* Entries of the link index that differ from what the open incidents' reports name (in either
+ * direction): 0 when the index is exactly right. */
+static int64_t links_off(struct inc_store *s)
+{
+	static const char derived[] =
+	    "SELECT DISTINCT n.value, n.type, r.incident_id FROM reports r"
+	    " JOIN indicators n ON n.report_id = r.id JOIN incidents i"
+	    " ON i.id = r.incident_id WHERE i.status = 'open'";
+	char sql[1024];
+	(void)snprintf(
+	    sql, sizeof sql,
+	    "SELECT (SELECT count(*) FROM (SELECT value, type, incident_id FROM"
+	    " incident_links EXCEPT %s)) + (SELECT count(*) FROM (%s EXCEPT SELECT value,"
+	    " type, incident_id FROM incident_links)) WHERE ?1 >= 0",
+	    derived, derived);
+	return q1(s, sql, 0);
+}
+
 static void merge_and_split(void **state)
 {
 	struct fx *f = *state;
@@ -351,6 +369,13 @@ static void merge_and_split(void **state)
 	    has_text(f->s, "SELECT status FROM incidents WHERE id = ?1", b.incident_id, "merged"));
 	assert_int_equal(q1(f->s, "SELECT merged_into FROM incidents WHERE id = ?1", c.incident_id),
 			 a.incident_id);
+	/* the merged incidents' link entries went with them; a holds all four reports' */
+	assert_true(q1(f->s, "SELECT count(*) FROM incident_links WHERE incident_id = ?1",
+		       a.incident_id) >= 3);
+	assert_int_equal(
+	    q1(f->s, "SELECT count(*) FROM incident_links WHERE incident_id = ?1", b.incident_id),
+	    0);
+	assert_int_equal(links_off(f->s), 0);
 	/* a report with b's URL now goes to a, never to the merged b */
 	struct inc_receipt d = put(f->s, T0 + 20, "http://b.example.org/y again");
 	assert_int_equal(d.incident_id, a.incident_id);
@@ -374,6 +399,8 @@ static void merge_and_split(void **state)
 	    q1(f->s, "SELECT count(*) FROM reports WHERE incident_id = ?1", a.incident_id), 3);
 	assert_int_equal(q1(f->s, count_inc, 0), 2);
 	assert_int_equal(q1(f->s, "SELECT opened FROM incidents WHERE id = ?1", nid), T0 + 2);
+	/* c's URL left a's link entries with the reports that name it */
+	assert_int_equal(links_off(f->s), 0);
 	/* the link index follows: c's URL links to the new incident, a's to a */
 	struct inc_receipt e = put(f->s, T0 + 40, "http://c.example.org/z third");
 	assert_int_equal(e.incident_id, nid);
@@ -385,6 +412,7 @@ static void merge_and_split(void **state)
 	int64_t other[] = {a.report_id};
 	assert_int_equal(inc_incident_split(f->s, nid, other, 1, &who, T0, NULL), INC_E_NOTFOUND);
 	assert_int_equal(q1(f->s, count_inc, 0), 2);
+	assert_int_equal(links_off(f->s), 0);
 	/* audit: merge and split recorded with who did it */
 	assert_int_equal(
 	    q1(f->s,
@@ -488,6 +516,74 @@ static void duplicates(void **state)
 	assert_int_equal(put_full(f->s, "api", T0, NULL, "text", "fraud", "scanner", &rc),
 			 INC_E_BAD);
 	assert_int_equal(q1(f->s, "SELECT count(*) FROM reports WHERE ?1 >= 0", 0), 1);
+}
+
+/* A version 1 database (with the link index's incident_id index) opens as version 2 without it,
+ * keeps its reports and links new ones as before. */
+static void schema_v1_upgrade(void **state)
+{
+	struct fx *f = *state;
+	struct inc_receipt a = put(f->s, T0, "v1 report http://v1.example.com/a");
+	inc_store_close(f->s);
+	f->s = NULL;
+	sqlite3 *db = NULL;
+	assert_int_equal(sqlite3_open(f->path, &db), SQLITE_OK);
+	assert_int_equal(
+	    sqlite3_exec(db,
+			 "CREATE INDEX incident_links_incident ON"
+			 " incident_links(incident_id);"
+			 "UPDATE schema_versions SET version = 1 WHERE domain = 'incident'",
+			 NULL, NULL, NULL),
+	    SQLITE_OK);
+	sqlite3_close(db);
+	char err[256];
+	f->s = inc_store_open(f->path, NULL, err, sizeof err);
+	assert_non_null(f->s);
+	assert_int_equal(q1(f->s,
+			    "SELECT version FROM schema_versions WHERE domain = 'incident'"
+			    " AND ?1 >= 0",
+			    0),
+			 2);
+	assert_int_equal(q1(f->s,
+			    "SELECT count(*) FROM sqlite_schema WHERE name ="
+			    " 'incident_links_incident' AND ?1 >= 0",
+			    0),
+			 0);
+	struct inc_receipt b = put(f->s, T0 + 60, "again http://v1.example.com/a");
+	assert_int_equal(b.incident_id, a.incident_id);
+	assert_int_equal(links_off(f->s), 0);
+}
+
+/* With resolve on, the intake queues each report's host names (not addresses) for the resolver
+ * through the store's statement, prepared once and reused for every report. */
+static void resolve_queue(void **state)
+{
+	struct fx *f = *state;
+	inc_store_close(f->s);
+	struct inc_config cfg;
+	inc_config_default(&cfg);
+	cfg.resolve = true;
+	char err[256];
+	f->s = inc_store_open(f->path, &cfg, err, sizeof err);
+	assert_non_null(f->s);
+	(void)put(f->s, T0,
+		  "phish at http://login.q1.example.com/x and mail.q2.example.net, 192.0.2.7");
+	const char *count = "SELECT count(*) FROM resolve_queue WHERE ?1 >= 0";
+	assert_int_equal(q1(f->s, count, 0), 2);
+	assert_int_equal(
+	    q1(f->s, "SELECT count(*) FROM resolve_queue WHERE host = 'mail.q2.example.net'", 0),
+	    1);
+	/* a second report: its new host joins, a host already queued stays once */
+	(void)put(f->s, T0 + 60, "again mail.q2.example.net and www.q3.example.org");
+	assert_int_equal(q1(f->s, count, 0), 3);
+	assert_int_equal(
+	    q1(f->s, "SELECT count(*) FROM resolve_queue WHERE host = 'www.q3.example.org'", 0), 1);
+	/* resolve off: nothing is queued */
+	inc_store_close(f->s);
+	f->s = inc_store_open(f->path, NULL, err, sizeof err);
+	assert_non_null(f->s);
+	(void)put(f->s, T0 + 120, "third report naming www.q4.example.org");
+	assert_int_equal(q1(f->s, count, 0), 3);
 }
 
 /* ---- the writer: group commits, and a failing report rolls back only itself ------------ */
@@ -939,6 +1035,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(merge_and_split, setup, teardown),
 	    cmocka_unit_test_setup_teardown(update_audit_and_validation, setup, teardown),
 	    cmocka_unit_test_setup_teardown(duplicates, setup, teardown),
+	    cmocka_unit_test_setup_teardown(resolve_queue, setup, teardown),
+	    cmocka_unit_test_setup_teardown(schema_v1_upgrade, setup, teardown),
 	    cmocka_unit_test_setup_teardown(writer_groups, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_kinds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_index_follows, setup, teardown),
