@@ -91,11 +91,12 @@ int auth_token_remove(sqlite3 *db, const char *name, char *err, size_t errlen)
 	return sqlite3_changes(db) ? 0 : 1;
 }
 
-int auth_token_role(sqlite3 *db, const uint8_t hash[32], enum http_role *role)
+int auth_token_role(sqlite3 *db, const uint8_t hash[32], enum http_role *role, char *name,
+		    size_t namecap)
 {
 	sqlite3_stmt *st = NULL;
-	if (sqlite3_prepare_v2(db, "SELECT role FROM auth_tokens WHERE token_hash = ?", -1, &st,
-			       NULL) != SQLITE_OK) {
+	if (sqlite3_prepare_v2(db, "SELECT role, name FROM auth_tokens WHERE token_hash = ?", -1,
+			       &st, NULL) != SQLITE_OK) {
 		sqlite3_finalize(st);
 		return -1;
 	}
@@ -103,6 +104,9 @@ int auth_token_role(sqlite3 *db, const uint8_t hash[32], enum http_role *role)
 	int rc = sqlite3_step(st), ret = 1;
 	if (rc == SQLITE_ROW) {
 		ret = auth_role_parse((const char *)sqlite3_column_text(st, 0), role) == 0 ? 0 : -1;
+		const unsigned char *n = sqlite3_column_text(st, 1);
+		if (name && namecap)
+			(void)snprintf(name, namecap, "%s", n ? (const char *)n : "");
 	} else if (rc != SQLITE_DONE) {
 		ret = -1;
 	}

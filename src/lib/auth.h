@@ -23,8 +23,10 @@ int auth_token_add(sqlite3 *db, const char *name, enum http_role role, const uin
 /* Remove a token by name: 0, 1 when there is none, -1 on error. */
 int auth_token_remove(sqlite3 *db, const char *name, char *err, size_t errlen);
 
-/* The role of a presented token's hash: 0 with *role set, 1 when unknown, -1 on error. */
-int auth_token_role(sqlite3 *db, const uint8_t hash[32], enum http_role *role);
+/* The role of a presented token's hash: 0 with *role set (and, when name is not NULL, the
+ * token's name in name[0, namecap), cut to fit), 1 when unknown, -1 on error. */
+int auth_token_role(sqlite3 *db, const uint8_t hash[32], enum http_role *role, char *name,
+		    size_t namecap);
 
 /* Role names of API tokens: "reader" (the analyst; "analyst" is accepted too), "handler",
  * "admin". parse returns 0 or -EINVAL. */

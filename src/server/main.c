@@ -507,7 +507,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	    .bearer = bearer,
 	    .now = now,
 	    .user_id = who.user_id,
-	    .user_name = who.user_id ? who.user_name : NULL,
+	    .user_name = who.user_name[0] ? who.user_name : NULL,
 	    .client = client,
 	    .session = who.by_cookie ? cookie : NULL,
 	    .query = q_get,

@@ -86,11 +86,14 @@ int session_api_caller(struct session_api *a, const char *bearer, const char *co
 		uint8_t h[TOKEN_HASH_LEN];
 		token_hash(bearer, strlen(bearer), h);
 		enum http_role role;
-		int r = auth_token_role(db, h, &role);
+		char name[ACCOUNT_NAME_MAX + 1 - 6]; /* room for "token:" before it */
+		int r = auth_token_role(db, h, &role, name, sizeof name);
 		if (r < 0)
 			return -1;
 		if (r == 0) {
+			/* a token of `keikai token add` belongs to no user: the audit names it */
 			ret->role = role;
+			(void)snprintf(ret->user_name, sizeof ret->user_name, "token:%s", name);
 			return 0;
 		}
 		struct account_user u;

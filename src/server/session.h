@@ -26,11 +26,12 @@ size_t session_api_routes(struct session_api *a, struct http_route *out, size_t 
 
 /* Who a request comes from. */
 struct session_caller {
-	enum http_role role; /* HTTP_ANON when nothing valid was presented */
-	int64_t user_id;     /* 0 for API tokens of auth.h and anonymous callers */
-	char user_name[ACCOUNT_NAME_MAX + 1];
-	bool by_cookie;			   /* signed in by the kk_session cookie */
-	char csrf[ACCOUNT_SECRET_LEN + 1]; /* that session's CSRF token */
+	enum http_role role;		      /* HTTP_ANON when nothing valid was presented */
+	int64_t user_id;		      /* 0 for API tokens of auth.h and anonymous callers */
+	char user_name[ACCOUNT_NAME_MAX + 1]; /* the user's, "token:NAME" for an API token of
+					       * auth.h, "" for anonymous callers */
+	bool by_cookie;			      /* signed in by the kk_session cookie */
+	char csrf[ACCOUNT_SECRET_LEN + 1];    /* that session's CSRF token */
 };
 
 /* Resolve the caller from a bearer token (API tokens first, then users' tokens) or, without

@@ -115,7 +115,7 @@ c=$(status PATCH "/api/v1/contacts/$ID" "${U[@]}" --data-binary '{"lang":"en","a
 check "PATCH answers the changes as [old, new]" \
 	test "$c:$(jq_ 'd["changes"]["lang"], d["changes"]["asns"]')" = "200:['ja', 'en'] [[64500], [64501]]"
 audit=$(sqlite3 "$DB" "SELECT group_concat(ifnull(user_name, '-') || ':' || action, ' ') FROM (SELECT * FROM contact_audit WHERE org = $ID ORDER BY id)")
-check "the audit trail: the API token's create, then hana's update" test "$audit" = "-:create hana:update"
+check "the audit trail: the API token's create (named token:desk), then hana's update" test "$audit" = "token:desk:create hana:update"
 
 # ---- roles -----------------------------------------------------------------------------------
 c=$(status GET /api/v1/contacts)

@@ -199,6 +199,8 @@ check "taxonomy: 11 RSIT classes, 39 types, 8 categories, names in both language
 # ---- handler changes ---------------------------------------------------------------------------
 s=$(status PATCH "/api/v1/reports/$R1" "${H[@]}" "${JS[@]}" --data-binary '{"status":"triaged","tlp":"amber+strict"}')
 check "PATCH a report: 200" test "$s:$(sqlite3 "$DB" "SELECT status || ' ' || tlp FROM reports WHERE id = $R1")" = "200:triaged amber+strict"
+check "the audit names the API token that made the change" \
+	test "$(sqlite3 "$DB" "SELECT coalesce(user_name, '-') || ' ' || coalesce(user_id, 0) FROM audit WHERE object = 'report' AND object_id = $R1 ORDER BY id DESC LIMIT 1")" = "token:desk 0"
 s=$(status PATCH "/api/v1/incidents/$I1" "${H[@]}" "${JS[@]}" --data-binary '{"owner":"suzuki","priority":"high","due":1767193200,"title":"SMBC card phishing"}')
 check "PATCH an incident: owner (a user), priority, due, title" \
 	test "$s:$(sqlite3 "$DB" "SELECT owner || ' ' || priority || ' ' || due || ' ' || title || ' ' || category FROM incidents WHERE id = $I1")" = \

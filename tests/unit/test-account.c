@@ -568,15 +568,15 @@ static void test_auth_migration(void **state)
 
 	assert_int_equal(auth_migrate(db, err, sizeof(err)), 0);
 	assert_int_equal(db_schema_version(db, "auth"), 2);
-	assert_int_equal(auth_token_role(db, h1, &role), 0);
+	assert_int_equal(auth_token_role(db, h1, &role, NULL, 0), 0);
 	assert_int_equal(role, HTTP_READER);
 	assert_int_equal(auth_token_add(db, "h", HTTP_HANDLER, h2, err, sizeof(err)), 0);
-	assert_int_equal(auth_token_role(db, h2, &role), 0);
+	assert_int_equal(auth_token_role(db, h2, &role, NULL, 0), 0);
 	assert_int_equal(role, HTTP_HANDLER);
 	assert_int_equal(auth_token_add(db, "old", HTTP_ADMIN, h2, err, sizeof(err)), -EEXIST);
 	/* migrating again changes nothing */
 	assert_int_equal(auth_migrate(db, err, sizeof(err)), 0);
-	assert_int_equal(auth_token_role(db, h1, &role), 0);
+	assert_int_equal(auth_token_role(db, h1, &role, NULL, 0), 0);
 	sqlite3_close(db);
 	(void)snprintf(path, sizeof(path), "%s/old.db-wal", f->dir);
 	(void)unlink(path);
