@@ -945,6 +945,41 @@ static void walk_leaf(struct walk *w, GMimePart *part, int depth, unsigned flags
 	leaf_place(w, p, flags);
 }
 
+/* A multipart without a boundary parameter: GMime finds no parts and keeps the whole body as
+ * the prologue. Senders that do this meant a plain body, so it is read as one: text/plain in
+ * the multipart's charset (or guessed), part of the message's text. */
+static void walk_unsplit(struct walk *w, GMimeObject *obj, const char *body, int depth,
+			 unsigned flags)
+{
+	struct mail_part *p = part_new(w);
+	if (!p)
+		return;
+	p->depth = depth;
+	p->type = strdup("text/plain");
+	if (!p->type) {
+		w->nomem = true;
+		return;
+	}
+	size_t n = strlen(body);
+	p->size = n;
+	struct buf t = {.max = w->lim->max_text_bytes};
+	convert_into(g_mime_object_get_content_type_parameter(obj, "charset"), body, n, &t);
+	if (t.nomem) {
+		free(t.p);
+		w->nomem = true;
+		return;
+	}
+	w->truncated |= t.cut;
+	t.len = crlf_to_lf(t.p, t.len);
+	p->text = t.p ? t.p : calloc(1, 1);
+	p->text_len = t.len;
+	if (!p->text) {
+		w->nomem = true;
+		return;
+	}
+	leaf_place(w, p, flags);
+}
+
 static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, unsigned flags);
 
 static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth, int nest)
@@ -1027,6 +1062,12 @@ static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, u
 	if (GMIME_IS_MULTIPART(obj)) {
 		GMimeMultipart *mp = GMIME_MULTIPART(obj);
 		int n = g_mime_multipart_get_count(mp);
+		const char *pro = g_mime_multipart_get_prologue(mp);
+		if (n == 0 && pro && *pro &&
+		    !g_mime_object_get_content_type_parameter(obj, "boundary")) {
+			walk_unsplit(w, obj, pro, depth, flags);
+			return;
+		}
 		GMimeContentType *ct = g_mime_object_get_content_type(obj);
 		bool alt = ct && g_mime_content_type_is_type(ct, "multipart", "alternative");
 		int plain = -1;

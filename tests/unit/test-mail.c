@@ -356,6 +356,32 @@ static void test_limit_header(void **state)
 	g_free(raw);
 }
 
+/* A multipart without a boundary parameter cannot be split: its body is read as the plain text
+ * it was meant to be (Shift_JIS here, from the multipart's charset), not dropped. */
+static void test_multipart_without_boundary(void **state)
+{
+	(void)state;
+	static const char raw[] =
+	    "From: a@example.jp\r\nSubject: no boundary\r\nMIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; charset=Shift_JIS\r\n\r\n"
+	    "\x83\x74\x83\x42\x83\x62\x83\x56\x83\x93\x83\x4f "
+	    "hxxp://no-boundary[.]example/login\r\nsecond line\r\n";
+	struct mail_msg m;
+	assert_int_equal(mail_parse(raw, sizeof raw - 1, NULL, &m, NULL, 0), 0);
+	assert_has(m.text, "フィッシング hxxp://no-boundary[.]example/login\nsecond line");
+	assert_int_equal(m.nparts, 1);
+	assert_string_equal(m.parts[0].type, "text/plain");
+	assert_false(m.parts[0].attachment);
+	mail_msg_free(&m);
+	/* with a boundary that is never used, nothing changes: the body is its prologue */
+	static const char used[] = "From: a@example.jp\r\nMIME-Version: 1.0\r\n"
+				   "Content-Type: multipart/mixed; boundary=zz\r\n\r\n"
+				   "prologue only\r\n";
+	assert_int_equal(mail_parse(used, sizeof used - 1, NULL, &m, NULL, 0), 0);
+	assert_null(strstr(m.text, "prologue only"));
+	mail_msg_free(&m);
+}
+
 static void test_limit_size(void **state)
 {
 	(void)state;
@@ -592,6 +618,7 @@ int main(void)
 	    cmocka_unit_test(test_limit_parts),
 	    cmocka_unit_test(test_limit_depth),
 	    cmocka_unit_test(test_limit_header),
+	    cmocka_unit_test(test_multipart_without_boundary),
 	    cmocka_unit_test(test_limit_size),
 	    cmocka_unit_test(test_errors),
 	    cmocka_unit_test(test_invalid_bytes),
