@@ -945,42 +945,34 @@ static void walk_leaf(struct walk *w, GMimePart *part, int depth, unsigned flags
 	leaf_place(w, p, flags);
 }
 
+static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, unsigned flags);
+
 /* A multipart without a boundary parameter: GMime finds no parts and keeps the whole body as
- * the prologue. Senders that do this meant a plain body, so it is read as one: text/plain in
- * the multipart's charset (or guessed), part of the message's text. */
+ * the prologue. Senders that do this meant a plain body, so it is read as one: a text/plain
+ * part in the multipart's charset (or guessed), walked like any other. */
 static void walk_unsplit(struct walk *w, GMimeObject *obj, const char *body, int depth,
 			 unsigned flags)
 {
-	struct mail_part *p = part_new(w);
-	if (!p)
-		return;
-	p->depth = depth;
-	p->type = strdup("text/plain");
-	if (!p->type) {
+	GMimePart *part = g_mime_part_new_with_type("text", "plain");
+	GMimeStream *st = g_mime_stream_mem_new_with_buffer(body, strlen(body));
+	GMimeDataWrapper *dw =
+	    st ? g_mime_data_wrapper_new_with_stream(st, GMIME_CONTENT_ENCODING_DEFAULT) : NULL;
+	if (part && dw) {
+		const char *cs = g_mime_object_get_content_type_parameter(obj, "charset");
+		if (cs)
+			g_mime_object_set_content_type_parameter(GMIME_OBJECT(part), "charset", cs);
+		g_mime_part_set_content(part, dw);
+		walk_object(w, GMIME_OBJECT(part), depth, 0, flags);
+	} else {
 		w->nomem = true;
-		return;
 	}
-	size_t n = strlen(body);
-	p->size = n;
-	struct buf t = {.max = w->lim->max_text_bytes};
-	convert_into(g_mime_object_get_content_type_parameter(obj, "charset"), body, n, &t);
-	if (t.nomem) {
-		free(t.p);
-		w->nomem = true;
-		return;
-	}
-	w->truncated |= t.cut;
-	t.len = crlf_to_lf(t.p, t.len);
-	p->text = t.p ? t.p : calloc(1, 1);
-	p->text_len = t.len;
-	if (!p->text) {
-		w->nomem = true;
-		return;
-	}
-	leaf_place(w, p, flags);
+	if (dw)
+		g_object_unref(dw);
+	if (st)
+		g_object_unref(st);
+	if (part)
+		g_object_unref(part);
 }
-
-static void walk_object(struct walk *w, GMimeObject *obj, int depth, int nest, unsigned flags);
 
 static void walk_message(struct walk *w, GMimeMessagePart *mp, int depth, int nest)
 {
