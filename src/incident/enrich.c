@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <resolv.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "../lib/db.h"
 #include "../lib/geo.h"
@@ -146,29 +148,51 @@ int enrich_host_cached(sqlite3 *db, const char *host, struct enrich_addr *out, s
 	return 0;
 }
 
-int enrich_resolver_parse(const char *s, uint32_t *addr, uint16_t *port)
+int enrich_resolver_parse(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len)
 {
 	char buf[64];
 	size_t n = strlen(s);
 	if (n == 0 || n >= sizeof buf)
 		return -EINVAL;
 	memcpy(buf, s, n + 1);
-	unsigned long p = 53;
-	char *colon = strchr(buf, ':');
-	if (colon) {
+	const char *host = buf, *port_s = NULL;
+	if (buf[0] == '[') { /* [IPv6] or [IPv6]:port */
+		char *close = strchr(buf, ']');
+		if (!close || (close[1] != 0 && close[1] != ':'))
+			return -EINVAL;
+		*close = 0;
+		host = buf + 1;
+		if (close[1] == ':')
+			port_s = close + 2;
+	} else if (strchr(buf, ':') == strrchr(buf, ':') && strchr(buf, ':')) {
+		char *colon = strchr(buf, ':'); /* IPv4:port (one colon) */
 		*colon = 0;
+		port_s = colon + 1;
+	}
+	unsigned long p = 53;
+	if (port_s) {
 		char *end;
 		errno = 0;
-		p = strtoul(colon + 1, &end, 10);
-		if (errno || *end || colon[1] == 0 || p == 0 || p > 65535)
+		p = strtoul(port_s, &end, 10);
+		if (errno || *end || *port_s == 0 || p == 0 || p > 65535)
 			return -EINVAL;
 	}
-	struct in_addr ia;
-	if (inet_pton(AF_INET, buf, &ia) != 1)
-		return -EINVAL;
-	*addr = ia.s_addr;
-	*port = (uint16_t)p;
-	return 0;
+	memset(ret, 0, sizeof *ret);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)(void *)ret;
+	struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)(void *)ret;
+	if (host == buf && inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)p);
+		*ret_len = sizeof *s4;
+		return 0;
+	}
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1 && (host != buf || !port_s)) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)p);
+		*ret_len = sizeof *s6;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 /* ---- resolving ---------------------------------------------------------------------------- */
@@ -193,20 +217,20 @@ static void answer_add(struct answer *a, const struct ip_addr *ip, uint32_t ttl)
 		a->ttl = ttl;
 }
 
-static void query_server(res_state rs, const char *host, int type, struct answer *a)
+/* The answer section's A and AAAA records of a reply into *a. */
+static void take_answers(const unsigned char *buf, int len, struct answer *a)
 {
-	unsigned char buf[4096];
-	h_errno = 0;
-	int len = res_nquery(rs, host, ns_c_in, type, buf, (int)sizeof buf);
-	if (len < 0) {
-		if (rs->res_h_errno == HOST_NOT_FOUND)
-			a->nxdomain = true;
-		else if (rs->res_h_errno != NO_DATA)
-			a->error = true;
-		return;
-	}
 	ns_msg msg;
 	if (ns_initparse(buf, len, &msg) != 0) {
+		a->error = true;
+		return;
+	}
+	int rcode = ns_msg_getflag(msg, ns_f_rcode);
+	if (rcode == ns_r_nxdomain) {
+		a->nxdomain = true;
+		return;
+	}
+	if (rcode != ns_r_noerror) {
 		a->error = true;
 		return;
 	}
@@ -229,27 +253,76 @@ static void query_server(res_state rs, const char *host, int type, struct answer
 	}
 }
 
+/* Ask the server at sa one question (name fq, type) over UDP, IPv4 or IPv6, waiting at most
+ * timeout_ms for the reply with the question's id (other datagrams are ignored). */
+static void query_server(res_state rs, const struct sockaddr *sa, socklen_t salen, const char *fq,
+			 int type, unsigned timeout_ms, struct answer *a)
+{
+	unsigned char q[512], buf[4096];
+	int qlen = res_nmkquery(rs, ns_o_query, fq, ns_c_in, type, NULL, 0, NULL, q, (int)sizeof q);
+	if (qlen < 12) {
+		a->error = true;
+		return;
+	}
+	int fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		a->error = true;
+		return;
+	}
+	if (connect(fd, sa, salen) != 0 || send(fd, q, (size_t)qlen, 0) != (ssize_t)qlen) {
+		(void)close(fd);
+		a->error = true;
+		return;
+	}
+	struct timespec t0;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		struct timespec now;
+		(void)clock_gettime(CLOCK_MONOTONIC, &now);
+		long long spent =
+		    (now.tv_sec - t0.tv_sec) * 1000LL + (now.tv_nsec - t0.tv_nsec) / 1000000;
+		if (spent >= (long long)timeout_ms) {
+			a->error = true; /* no answer in time */
+			break;
+		}
+		struct pollfd pfd = {.fd = fd, .events = POLLIN};
+		int pr = poll(&pfd, 1, (int)((long long)timeout_ms - spent));
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0) {
+			a->error = true;
+			break;
+		}
+		ssize_t got = recv(fd, buf, sizeof buf, 0);
+		if (got < 0) {
+			if (errno == EINTR)
+				continue;
+			a->error = true; /* e.g. ICMP port unreachable */
+			break;
+		}
+		/* a reply (QR set) to this question (same id), else not ours */
+		if (got < 12 || buf[0] != q[0] || buf[1] != q[1] || !(buf[2] & 0x80))
+			continue;
+		take_answers(buf, (int)got, a);
+		break;
+	}
+	(void)close(fd);
+}
+
 static void resolve_one(const struct enrich_config *cfg, const char *host, struct answer *a)
 {
 	memset(a, 0, sizeof *a);
 	a->ttl = UINT32_MAX;
-	uint32_t addr;
-	uint16_t port;
-	if (cfg->resolver[0] && enrich_resolver_parse(cfg->resolver, &addr, &port) == 0) {
+	struct sockaddr_storage ss;
+	socklen_t sslen = 0;
+	if (cfg->resolver[0] && enrich_resolver_parse(cfg->resolver, &ss, &sslen) == 0) {
 		struct __res_state rs;
 		memset(&rs, 0, sizeof rs);
-		if (res_ninit(&rs) != 0) {
+		if (res_ninit(&rs) != 0) { /* for the query ids */
 			a->error = true;
 			return;
 		}
-		rs.nscount = 1;
-		rs.nsaddr_list[0].sin_family = AF_INET;
-		rs.nsaddr_list[0].sin_addr.s_addr = addr;
-		rs.nsaddr_list[0].sin_port = htons(port);
-		rs.options &= ~(unsigned long)(RES_DNSRCH | RES_DEFNAMES);
 		unsigned t = cfg->timeout_ms ? cfg->timeout_ms : 2000;
-		rs.retrans = (int)((t + 999) / 1000);
-		rs.retry = 1;
 		/* a name with a final dot is not searched in any domain */
 		char fq[300];
 		size_t hl = strlen(host);
@@ -261,10 +334,11 @@ static void resolve_one(const struct enrich_config *cfg, const char *host, struc
 		memcpy(fq, host, hl);
 		fq[hl] = '.';
 		fq[hl + 1] = 0;
-		query_server(&rs, fq, ns_t_a, a);
+		const struct sockaddr *sa = (const struct sockaddr *)(const void *)&ss;
+		query_server(&rs, sa, sslen, fq, ns_t_a, t, a);
 		bool nx = a->nxdomain, err = a->error;
 		a->error = false;
-		query_server(&rs, fq, ns_t_aaaa, a);
+		query_server(&rs, sa, sslen, fq, ns_t_aaaa, t, a);
 		a->nxdomain = nx && a->nxdomain;
 		a->error = a->n == 0 && (err || a->error) && !a->nxdomain;
 		res_nclose(&rs);
@@ -423,9 +497,9 @@ static void *run(void *arg)
 struct enrich_resolver *enrich_resolver_start(const char *db_path, const struct enrich_config *cfg,
 					      char *err, size_t errlen)
 {
-	uint32_t a;
-	uint16_t p;
-	if (cfg->resolver[0] && enrich_resolver_parse(cfg->resolver, &a, &p) != 0) {
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	if (cfg->resolver[0] && enrich_resolver_parse(cfg->resolver, &ss, &sslen) != 0) {
 		(void)snprintf(err, errlen, "bad resolver address %s", cfg->resolver);
 		return NULL;
 	}

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 struct geo;
 
@@ -55,7 +56,7 @@ int enrich_host_status(sqlite3 *db, const char *host, char *status, size_t size)
 
 struct enrich_config {
 	bool resolve; /* [enrich] resolve; off: the thread is not started */
-	/* [enrich] resolver, "127.0.0.1:5353"; "" = the system's (getaddrinfo) */
+	/* [enrich] resolver, "127.0.0.1:5353" or "[::1]:5353"; "" = the system's (getaddrinfo) */
 	char resolver[64];
 	unsigned timeout_ms; /* per query; 0 = 2000 */
 	unsigned poll_ms;    /* how often the queue is read; 0 = 200 */
@@ -66,9 +67,9 @@ struct enrich_config {
 	struct geo *geo;     /* may be NULL */
 };
 
-/* Parse "127.0.0.1:5353" or "127.0.0.1" (port 53). Only IPv4 addresses (res_state keeps IPv4
- * servers). Returns 0 or -EINVAL. */
-int enrich_resolver_parse(const char *s, uint32_t *addr, uint16_t *port);
+/* Parse the resolver's address: "127.0.0.1:5353", "127.0.0.1", "[::1]:5353", "::1" or "[::1]"
+ * (port 53 when none is given) into *ret, *ret_len bytes of it. Returns 0 or -EINVAL. */
+int enrich_resolver_parse(const char *s, struct sockaddr_storage *ret, socklen_t *ret_len);
 
 struct enrich_resolver;
 

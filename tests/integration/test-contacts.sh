@@ -45,8 +45,16 @@ cat >"$WORK/hosts" <<HOSTS
 133.1.1.1 phish.example.jp
 168.126.63.1 www.bad.example.kr
 133.1.2.3 drop.example.jp
+133.1.4.4 six.example.jp
 HOSTS
-"$DNSMASQ" --no-daemon --port="$DPORT" --listen-address=127.0.0.1 --bind-interfaces --no-resolv \
+# the server answers on ::1 too when this machine has it, for the resolver over IPv6
+LISTEN=127.0.0.1
+HAVE6=0
+if python3 -c 'import socket; s=socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); s.bind(("::1", 0))' 2>/dev/null; then
+	LISTEN=127.0.0.1,::1
+	HAVE6=1
+fi
+"$DNSMASQ" --no-daemon --port="$DPORT" --listen-address=$LISTEN --bind-interfaces --no-resolv \
 	--no-hosts --addn-hosts="$WORK/hosts" --pid-file= --user="$(id -un)" --log-facility=- \
 	>"$WORK/dnsmasq.log" 2>&1 &
 DPID=$!
@@ -248,6 +256,8 @@ kill "$KPID" 2>/dev/null
 wait "$KPID" 2>/dev/null
 KPID=
 printf '[incident]\nhome_country = KR\n' >>"$WORK/keikaid.ini"
+# and the resolver is asked over IPv6 from now on
+[ $HAVE6 = 1 ] && sed -i "s/^resolver = .*/resolver = [::1]:$DPORT/" "$WORK/keikaid.ini"
 "$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
 KPID=$!
 for _ in $(seq 100); do
@@ -258,6 +268,21 @@ c=$(status GET "/api/v1/enrich?ip=168.126.63.1" "${R[@]}")
 d1=$(jq_ 'd["addresses"][0]["domestic"]')
 c=$(status GET "/api/v1/enrich?ip=133.1.1.1" "${R[@]}")
 check "home_country = KR: a KR address is domestic and a JP one foreign" test "$c:$d1:$(jq_ 'd["addresses"][0]["domestic"]')" = "200:True:False"
+if [ $HAVE6 = 1 ]; then
+	c=$(status GET "/api/v1/enrich?host=six.example.jp" "${H[@]}")
+	st=$(jq_ 'd["status"]')
+	for _ in $(seq 100); do
+		[ "$st" = ok ] && break
+		sleep 0.1
+		c=$(status GET "/api/v1/enrich?host=six.example.jp" "${H[@]}")
+		st=$(jq_ 'd["status"]')
+	done
+	check "a resolver at [::1]:port: the host is resolved over IPv6" \
+		test "$st:$(jq_ '[a["ip"] for a in d["addresses"]]')" = "ok:['133.1.4.4']"
+else
+	n=$((n + 1))
+	echo "ok $n - a resolver at [::1]:port # SKIP this machine has no ::1"
+fi
 
 echo "1..$n"
 [ $fails = 0 ]

@@ -7,6 +7,7 @@
  *   168.126.63.1   168.126.0.0/16  KR  AS4766 Korea Telecom
  *   8.8.8.8        8.8.8.0/24      US  AS15169 GOOGLE
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -520,15 +521,46 @@ static void test_resolver_cache(void **state)
 	/* a valid entry is not queued again */
 	assert_int_equal(enrich_queue_host(db, "www.example.jp"), 0);
 	assert_int_equal(count("SELECT count(*) FROM resolve_queue"), 0);
-	uint32_t a;
-	uint16_t p;
-	assert_int_equal(enrich_resolver_parse("127.0.0.1:5353", &a, &p), 0);
-	assert_int_equal(p, 5353);
-	assert_int_equal(enrich_resolver_parse("127.0.0.1", &a, &p), 0);
-	assert_int_equal(p, 53);
-	assert_int_equal(enrich_resolver_parse("127.0.0.1:0", &a, &p), -EINVAL);
-	assert_int_equal(enrich_resolver_parse("::1", &a, &p), -EINVAL);
-	assert_int_equal(enrich_resolver_parse("host:53", &a, &p), -EINVAL);
+	/* the resolver's address: IPv4 or IPv6, port 53 unless given */
+	static const struct {
+		const char *in;
+		int family;
+		unsigned port;
+		const char *addr;
+	} good[] = {
+	    {"127.0.0.1:5353", AF_INET, 5353, "127.0.0.1"},
+	    {"127.0.0.1", AF_INET, 53, "127.0.0.1"},
+	    {"[::1]:5353", AF_INET6, 5353, "::1"},
+	    {"::1", AF_INET6, 53, "::1"},
+	    {"[2001:db8::53]", AF_INET6, 53, "2001:db8::53"},
+	};
+	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = 0;
+		char text[64];
+		assert_int_equal(enrich_resolver_parse(good[i].in, &ss, &len), 0);
+		assert_int_equal(ss.ss_family, good[i].family);
+		if (good[i].family == AF_INET) {
+			const struct sockaddr_in *s4 = (const void *)&ss;
+			assert_int_equal(len, sizeof *s4);
+			assert_int_equal(ntohs(s4->sin_port), good[i].port);
+			assert_non_null(inet_ntop(AF_INET, &s4->sin_addr, text, sizeof text));
+		} else {
+			const struct sockaddr_in6 *s6 = (const void *)&ss;
+			assert_int_equal(len, sizeof *s6);
+			assert_int_equal(ntohs(s6->sin6_port), good[i].port);
+			assert_non_null(inet_ntop(AF_INET6, &s6->sin6_addr, text, sizeof text));
+		}
+		assert_string_equal(text, good[i].addr);
+	}
+	static const char *const bad[] = {"127.0.0.1:0", "127.0.0.1:70000", "host:53", "[::1",
+					  "[::1]x",	 "[127.0.0.1]:53",  "::1:53x", "",
+					  "[::1]:"};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = 0;
+		assert_int_equal(enrich_resolver_parse(bad[i], &ss, &len), -EINVAL);
+	}
 }
 
 int main(void)
