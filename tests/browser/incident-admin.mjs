@@ -4,6 +4,7 @@
 // with-incident-server.sh. Expected values come from what the test typed, the server's API and
 // the catalogs.
 import { Tap, baseUrl, launch, getJson, same, fail } from './lib/harness.mjs';
+import * as ip from './lib/incident-page.mjs';
 
 const base = baseUrl();
 const tap = new Tap();
@@ -24,38 +25,10 @@ const en = (await getJson(base, 'i18n/en.json')).body;
 const ja = (await getJson(base, 'i18n/ja.json')).body;
 
 // ---- the API from Node ------------------------------------------------------------------
-async function signInRaw(c) {
-	const r = await fetch(new URL('api/v1/session', base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: c.user, password: c.password }) });
-	const body = await r.json().catch(() => null);
-	return { status: r.status, body, cookie: (r.headers.get('set-cookie') || '').split(';')[0], csrf: body && body.csrf };
-}
-async function signIn(c) {
-	const r = await signInRaw(c);
-	if (r.status !== 200) throw new Error(`sign-in as ${c.user}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
-	return r;
-}
-async function call(s, method, path, body) {
-	const headers = { Accept: 'application/json' };
-	if (s.bearer) headers.Authorization = `Bearer ${s.bearer}`;
-	else {
-		headers.Cookie = s.cookie;
-		if (method !== 'GET') headers['X-CSRF-Token'] = s.csrf;
-	}
-	if (body !== undefined) headers['Content-Type'] = 'application/json';
-	const r = await fetch(new URL(`api/v1/${path}`, base), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
-	const text = await r.text();
-	let json = null;
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = null;
-	}
-	return { status: r.status, body: json, text };
-}
-const must = (r, what, ...ok) => {
-	if (!ok.includes(r.status)) throw new Error(`${what}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-	return r.body;
-};
+const signInRaw = (c) => ip.signInRaw(base, c);
+const signIn = (c) => ip.signIn(base, c);
+const call = (s, method, path, body) => ip.call(base, s, method, path, body);
+const must = ip.must;
 const adm = await signIn(ADMIN);
 const userOf = async (name) => (must(await call(adm, 'GET', 'users'), 'GET users', 200).users || []).find((u) => u.name === name) || null;
 
@@ -63,44 +36,9 @@ const userOf = async (name) => (must(await call(adm, 'GET', 'users'), 'GET users
 const browser = await launch();
 const problems = [];
 
-async function newPage(locale = 'en-US', opts = {}) {
-	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale, ...opts });
-	const page = await ctx.newPage();
-	page.on('dialog', (d) => {
-		problems.push(`dialog ${d.type()} ${d.message()}`);
-		d.dismiss().catch(() => {});
-	});
-	page.on('pageerror', (e) => problems.push(`pageerror ${e.message}`));
-	page.on('console', (m) => {
-		if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`console ${m.text()}`);
-	});
-	return page;
-}
-async function settled(page, after = 0) {
-	await page.waitForFunction((g) => ['ready', 'failed'].includes(document.body.dataset.state) && Number(document.body.dataset.generation || 0) > g, after, { timeout: 20000 });
-	return page.evaluate(() => Number(document.body.dataset.generation || 0));
-}
-const gen = (page) => page.evaluate(() => Number(document.body.dataset.generation || 0));
-async function go(page, hash) {
-	if (await page.evaluate((h) => location.hash === h, hash)) {
-		await page.reload();
-		return settled(page, 0);
-	}
-	const g = await gen(page);
-	await page.evaluate((h) => {
-		location.hash = h;
-	}, hash);
-	return settled(page, g);
-}
-async function login(page, c) {
-	await page.goto(new URL('incident.html', base).toString());
-	await settled(page);
-	const g = await gen(page);
-	await page.fill('#login-user', c.user);
-	await page.fill('#login-password', c.password);
-	await page.click('#login-go');
-	return settled(page, g);
-}
+const newPage = (locale = 'en-US', opts = {}) => ip.newPage(browser, problems, locale, opts);
+const { settled, gen, go } = ip;
+const login = (page, c) => ip.login(page, base, c);
 // click(page, sel): click and wait for the page to be built again.
 async function click(page, sel) {
 	const g = await gen(page);

@@ -4,6 +4,7 @@
 // through the server's API or its public form; expected values come from what was submitted and
 // from the server's API and catalogs.
 import { Tap, baseUrl, launch, getJson, same, fail } from './lib/harness.mjs';
+import * as ip from './lib/incident-page.mjs';
 
 const base = baseUrl();
 const tap = new Tap();
@@ -23,36 +24,9 @@ const en = (await getJson(base, 'i18n/en.json')).body;
 const ja = (await getJson(base, 'i18n/ja.json')).body;
 
 // ---- the API from Node, with a session like the page's ----------------------------------
-async function signIn(c) {
-	const r = await fetch(new URL('api/v1/session', base), { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ user: c.user, password: c.password }) });
-	const body = await r.json().catch(() => null);
-	if (r.status !== 200) throw new Error(`sign-in as ${c.user}: HTTP ${r.status} ${JSON.stringify(body)}`);
-	return { cookie: (r.headers.get('set-cookie') || '').split(';')[0], csrf: body.csrf };
-}
-
-async function call(s, method, path, body, type) {
-	const headers = { Accept: 'application/json', Cookie: s.cookie };
-	if (method !== 'GET') headers['X-CSRF-Token'] = s.csrf;
-	let payload;
-	if (body !== undefined) {
-		headers['Content-Type'] = type || 'application/json';
-		payload = typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body);
-	}
-	const r = await fetch(new URL(`api/v1/${path}`, base), { method, headers, body: payload });
-	const text = await r.text();
-	let json = null;
-	try {
-		json = JSON.parse(text);
-	} catch {
-		json = null;
-	}
-	return { status: r.status, body: json, text, headers: r.headers };
-}
-
-const must = (r, what, ...ok) => {
-	if (!ok.includes(r.status)) throw new Error(`${what}: HTTP ${r.status} ${r.text.slice(0, 300)}`);
-	return r.body;
-};
+const signIn = (c) => ip.signIn(base, c);
+const call = (s, method, path, body, type) => ip.call(base, s, method, path, body, type);
+const must = ip.must;
 const incidentOf = (rep) => Number(rep.incident && typeof rep.incident === 'object' ? rep.incident.id : rep.incident ?? rep.incident_id);
 
 const hs = await signIn(HANDLER);
@@ -62,56 +36,10 @@ const submit = async (fields) => must(await call(hs, 'POST', 'reports', { channe
 const browser = await launch();
 const problems = []; // CSP violations, page errors and dialogs of every page, for the checks below
 
-async function newPage(locale = 'en-US') {
-	const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale });
-	const page = await ctx.newPage();
-	page.dialogs = [];
-	page.on('dialog', (d) => {
-		page.dialogs.push(`${d.type()}: ${d.message()}`);
-		problems.push(`dialog ${d.type()} ${d.message()}`);
-		d.dismiss().catch(() => {});
-	});
-	page.on('pageerror', (e) => problems.push(`pageerror ${e.message}`));
-	page.on('console', (m) => {
-		if (/Content Security Policy|Refused to/i.test(m.text())) problems.push(`console ${m.text()}`);
-	});
-	await page.addInitScript(() => {
-		window.__csp = [];
-		document.addEventListener('securitypolicyviolation', (e) => window.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
-	});
-	return page;
-}
+const newPage = (locale = 'en-US') => ip.newPage(browser, problems, locale);
+const { settled, gen, go } = ip;
+const login = (page, c) => ip.login(page, base, c);
 
-async function settled(page, after = 0) {
-	await page.waitForFunction((g) => ['ready', 'failed'].includes(document.body.dataset.state) && Number(document.body.dataset.generation || 0) > g, after, { timeout: 20000 });
-	return page.evaluate(() => Number(document.body.dataset.generation || 0));
-}
-const gen = (page) => page.evaluate(() => Number(document.body.dataset.generation || 0));
-
-async function go(page, hash) {
-	if (await page.evaluate((h) => location.hash === h, hash)) {
-		await page.reload();
-		return settled(page, 0);
-	}
-	const g = await gen(page);
-	await page.evaluate((h) => {
-		location.hash = h;
-	}, hash);
-	return settled(page, g);
-}
-
-async function login(page, c) {
-	await page.goto(new URL('incident.html', base).toString());
-	await settled(page);
-	const g = await gen(page);
-	await page.fill('#login-user', c.user);
-	await page.fill('#login-password', c.password);
-	await page.click('#login-go');
-	return settled(page, g);
-}
-
-// inert(page): nothing ran and nothing was blocked: no __pwned, no dialog, no CSP report, no
-// element made from the hostile text.
 async function inert(page) {
 	const st = await page.evaluate(() => ({
 		pwned: typeof window.__pwned,
