@@ -30,3 +30,13 @@ check() {
 
 # port: a free TCP port on 127.0.0.1
 port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+# up CURL-ARGS...: wait up to 10 s until curl with these arguments succeeds (a server that has
+# just been started answers); 0 when it did
+up() {
+	for _ in $(seq 200); do
+		curl -s -o /dev/null "$@" && return 0
+		sleep 0.05
+	done
+	return 1
+}

@@ -77,12 +77,7 @@ printf 'handler-pass-2\n' | "$CLI" -d "$DB" user add hana --role handler 2>/dev/
 READER=$("$CLI" -d "$DB" token add analyst --role reader)
 "$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
 KPID=$!
-up=0
-for _ in $(seq 100); do
-	if curl -s -o /dev/null "$URL/api/v1/contacts"; then up=1; break; fi
-	sleep 0.05
-done
-if [ $up = 0 ]; then
+if ! up "$URL/api/v1/contacts"; then
 	echo "Bail out! keikaid did not start"
 	cat "$WORK/keikaid.log"
 	exit 1
@@ -97,6 +92,18 @@ status() {
 code() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["error"]["code"])' "$WORK/body" 2>/dev/null; }
 jq_() { python3 -c "import json,sys; d=json.load(open(sys.argv[1])); print($1)" "$WORK/body" 2>/dev/null; }
 orgs() { sqlite3 "$DB" "SELECT COUNT(*) FROM contact_org"; }
+# settle HOST: ask /api/v1/enrich?host=HOST as the handler until the resolver has answered (10 s
+# at most); prints the last status, the answer stays in $WORK/body
+settle() {
+	local st=''
+	for _ in $(seq 100); do
+		status GET "/api/v1/enrich?host=$1" "${H[@]}" >/dev/null
+		st=$(jq_ 'd["status"]')
+		[ "$st" != pending ] && break
+		sleep 0.1
+	done
+	echo "$st"
+}
 H=(-H "Authorization: Bearer $HANDLER" -H 'Content-Type: application/json')
 # the handler's own token (signed in, then POST /api/v1/me/tokens): the audit names the user
 curl -s -o "$WORK/body" -c "$WORK/jar" -H 'Content-Type: application/json' \
@@ -192,13 +199,7 @@ check "an analyst's lookup of an unknown host: unresolved, nothing queued" \
 # read the answer
 c=$(status GET "/api/v1/enrich?host=Phish.Example.JP" "${H[@]}")
 first=$(jq_ 'd["status"]')
-st=$first
-for _ in $(seq 100); do
-	[ "$st" = ok ] && break
-	sleep 0.1
-	c=$(status GET "/api/v1/enrich?host=phish.example.jp" "${R[@]}")
-	st=$(jq_ 'd["status"]')
-done
+st=$(settle phish.example.jp)
 check "a host is pending first, then resolved through the configured server" test "$first:$st" = "pending:ok"
 check "the planted address with its AS and country; domain and network candidates" \
 	test "$(jq_ 'd["host"], [a["ip"] for a in d["addresses"]], d["addresses"][0]["asn"], d["addresses"][0]["cc"], [(x["name"], x["reason"]) for x in d["candidates"]]')" \
@@ -206,26 +207,12 @@ check "the planted address with its AS and country; domain and network candidate
 sqlite3 "$DB" "SELECT status FROM dns_cache WHERE host = 'phish.example.jp'" >"$WORK/st"
 check "the cache row is written" test "$(cat "$WORK/st")" = ok
 
-c=$(status GET "/api/v1/enrich?host=www.bad.example.kr" "${H[@]}")
-st=$(jq_ 'd["status"]')
-for _ in $(seq 100); do
-	[ "$st" = ok ] && break
-	sleep 0.1
-	c=$(status GET "/api/v1/enrich?host=www.bad.example.kr" "${R[@]}")
-	st=$(jq_ 'd["status"]')
-done
+st=$(settle www.bad.example.kr)
 check "a foreign address: the national CSIRT of its country" \
 	test "$st:$(jq_ 'd["addresses"][0]["cc"], d["addresses"][0]["domestic"], d["addresses"][0]["asn"], d["candidates"][0]["name"], d["candidates"][0]["why"]')" \
 	= "ok:KR False 4766 KrCERT/CC national CSIRT (KR)"
 
-c=$(status GET "/api/v1/enrich?host=nosuch.example.jp" "${H[@]}")
-st=$(jq_ 'd["status"]')
-for _ in $(seq 100); do
-	[ "$st" != pending ] && break
-	sleep 0.1
-	c=$(status GET "/api/v1/enrich?host=nosuch.example.jp" "${R[@]}")
-	st=$(jq_ 'd["status"]')
-done
+settle nosuch.example.jp >/dev/null
 check "a name the server does not know: resolved with no addresses" \
 	test "$(jq_ 'd["status"] != "pending" and d["addresses"] == []')" = True
 
@@ -260,23 +247,13 @@ printf '[incident]\nhome_country = KR\n' >>"$WORK/keikaid.ini"
 [ $HAVE6 = 1 ] && sed -i "s/^resolver = .*/resolver = [::1]:$DPORT/" "$WORK/keikaid.ini"
 "$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
 KPID=$!
-for _ in $(seq 100); do
-	curl -s -o /dev/null "$URL/api/v1/contacts" && break
-	sleep 0.05
-done
+up "$URL/api/v1/contacts"
 c=$(status GET "/api/v1/enrich?ip=168.126.63.1" "${R[@]}")
 d1=$(jq_ 'd["addresses"][0]["domestic"]')
 c=$(status GET "/api/v1/enrich?ip=133.1.1.1" "${R[@]}")
 check "home_country = KR: a KR address is domestic and a JP one foreign" test "$c:$d1:$(jq_ 'd["addresses"][0]["domestic"]')" = "200:True:False"
 if [ $HAVE6 = 1 ]; then
-	c=$(status GET "/api/v1/enrich?host=six.example.jp" "${H[@]}")
-	st=$(jq_ 'd["status"]')
-	for _ in $(seq 100); do
-		[ "$st" = ok ] && break
-		sleep 0.1
-		c=$(status GET "/api/v1/enrich?host=six.example.jp" "${H[@]}")
-		st=$(jq_ 'd["status"]')
-	done
+	st=$(settle six.example.jp)
 	check "a resolver at [::1]:port: the host is resolved over IPv6" \
 		test "$st:$(jq_ '[a["ip"] for a in d["addresses"]]')" = "ok:['133.1.4.4']"
 else

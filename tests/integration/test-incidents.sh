@@ -66,10 +66,7 @@ HANDLER=$("$CLI" -d "$DB" token add desk --role handler)
 echo 'a-long-password-1' | "$CLI" -d "$DB" user add suzuki --role handler >/dev/null 2>&1
 "$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
 KPID=$!
-for _ in $(seq 200); do
-	curl -s -o /dev/null "$URL/api/v1/taxonomy" && break
-	sleep 0.05
-done
+up "$URL/api/v1/taxonomy"
 H=(-H "Authorization: Bearer $HANDLER")
 R=(-H "Authorization: Bearer $READER")
 JS=(-H "Content-Type: application/json")

@@ -54,11 +54,7 @@ INI
 start_kd() {
 	"$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
 	KPID=$!
-	for _ in $(seq 200); do
-		curl -s -o /dev/null "$URL/api/v1/taxonomy" && return 0
-		sleep 0.05
-	done
-	return 1
+	up "$URL/api/v1/taxonomy"
 }
 kill_kd() {
 	kill -9 "$KPID" 2>/dev/null

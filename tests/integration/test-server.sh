@@ -55,11 +55,7 @@ INI
 start_kd() {
 	"$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
 	KPID=$!
-	for _ in $(seq 100); do
-		curl -s -o /dev/null "$URL/api/v1/obs/orgs" && return 0
-		sleep 0.05
-	done
-	return 1
+	up "$URL/api/v1/obs/orgs"
 }
 rows() { sqlite3 "$DB" "SELECT COUNT(*) FROM obs_records"; }
 # status METHOD PATH [curl args]: prints the HTTP status; the body goes to $WORK/body
@@ -297,7 +293,7 @@ URL=http://127.0.0.1:$PORT
 printf '[server]\nlisten = 127.0.0.1:%s\n[store]\npath = %s\n[server]\ncache_mib = 0\n[access]\npublic_events = true\n' "$PORT" "$DB2" >"$WORK/h.ini"
 "$KD" -c "$WORK/h.ini" >>"$WORK/keikaid.log" 2>&1 &
 KPID=$!
-for _ in $(seq 100); do curl -s -o /dev/null "$URL/api/v1/obs/orgs" && break; sleep 0.05; done
+up "$URL/api/v1/obs/orgs"
 curl -s -o /dev/null -X POST -H "Authorization: Bearer $HADMIN" "$URL/api/v1/admin/rollup"
 got=$(sqlite3 "$DB2" "SELECT (SELECT COUNT(*) FROM obs_port_hour), (SELECT COUNT(*) FROM obs_records WHERE length(ports) > 0 OR length(top) > 0), (SELECT COUNT(*) || '/' || SUM(packets) FROM obs_port_day)" | tr '|' ' ')
 check "retention: hourly rows and port lists past their days are gone, daily rows kept ($got)" \
@@ -359,7 +355,7 @@ path = $DB
 INI
 	"$KD" -c "$WORK/tls.ini" >>"$WORK/keikaid.log" 2>&1 &
 	KPID=$!
-	for _ in $(seq 100); do curl -s --cacert "$WORK/cert.pem" -o /dev/null "$URL/api/v1/obs/orgs" && break; sleep 0.05; done
+	up --cacert "$WORK/cert.pem" "$URL/api/v1/obs/orgs"
 	before=$(rows)
 	t=$("$CLI" -d "$DB" sensor add tls-1 --org test-org)
 	echo "$t" >"$WORK/tok-tls"
