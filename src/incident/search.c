@@ -414,7 +414,6 @@ int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, i
 	char *phrase = NULL, *like = NULL;
 	int r = 0, rc;
 	char match[64];
-	int plan = 0;
 	if (utf8_chars(term) >= 3) {
 		phrase = fts_phrase(term);
 		like = ascii_folded(term, len);
@@ -422,36 +421,32 @@ int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, i
 			r = INC_E_NOMEM;
 			goto out;
 		}
-		plan = rare_plan(s, like, len, match, sizeof match);
+		int plan = rare_plan(s, like, len, match, sizeof match);
 		if (plan < 0) {
 			r = plan;
 			goto out;
 		}
-	}
-	if (utf8_chars(term) >= 3) {
+		/* report r holds the query ?4 (ASCII-folded) in a column the index covers */
+#define HOLDS                                                                                      \
+	"(kk_contains(?4, r.subject, r.text, coalesce(r.reporter, '') || ' ' ||"                   \
+	" coalesce(r.reporter_email, '')) OR EXISTS (SELECT 1 FROM indicators n"                   \
+	" WHERE n.report_id = r.id AND kk_contains(?4, n.value)))"
 		/* the tail above the watermark by a scan, then the index below it; every tail id
 		 * is above every indexed one, so the two parts come newest first in order */
 #define TAIL_PART                                                                                  \
 	"SELECT id FROM (SELECT r.id FROM reports r"                                               \
-	" WHERE r.id > (SELECT indexed FROM search_state) AND r.id < ?2"                           \
-	" AND (kk_contains(?4, r.subject, r.text, coalesce(r.reporter, '') || ' ' ||"              \
-	" coalesce(r.reporter_email, '')) OR EXISTS (SELECT 1 FROM indicators n"                   \
-	" WHERE n.report_id = r.id AND kk_contains(?4, n.value)))"                                 \
+	" WHERE r.id > (SELECT indexed FROM search_state) AND r.id < ?2 AND " HOLDS                \
 	" ORDER BY r.id DESC LIMIT ?3)"
 		if (plan == 1)
 			rc = sqlite3_prepare_v2(
 			    s->db,
-			    TAIL_PART
-			    " UNION ALL SELECT id FROM (SELECT reports_fts.rowid AS id"
-			    " FROM reports_fts WHERE reports_fts MATCH ?1"
-			    " AND reports_fts.rowid < ?2"
-			    " AND reports_fts.rowid <= (SELECT indexed FROM search_state)"
-			    " AND EXISTS (SELECT 1 FROM reports r WHERE r.id ="
-			    " reports_fts.rowid AND (kk_contains(?4, r.subject, r.text,"
-			    " coalesce(r.reporter, '') || ' ' || coalesce(r.reporter_email,"
-			    " '')) OR EXISTS (SELECT 1 FROM indicators n WHERE n.report_id"
-			    " = r.id AND kk_contains(?4, n.value))))"
-			    " ORDER BY reports_fts.rowid DESC LIMIT ?3)",
+			    TAIL_PART " UNION ALL SELECT id FROM (SELECT reports_fts.rowid AS id"
+				      " FROM reports_fts WHERE reports_fts MATCH ?1"
+				      " AND reports_fts.rowid < ?2"
+				      " AND reports_fts.rowid <= (SELECT indexed FROM search_state)"
+				      " AND EXISTS (SELECT 1 FROM reports r WHERE r.id ="
+				      " reports_fts.rowid AND " HOLDS ")"
+				      " ORDER BY reports_fts.rowid DESC LIMIT ?3)",
 			    -1, &st, NULL);
 		else
 			rc = sqlite3_prepare_v2(
@@ -463,6 +458,7 @@ int inc_search(struct inc_store *s, const char *q, int64_t before, size_t max, i
 			    " ORDER BY rowid DESC LIMIT ?3)",
 			    -1, &st, NULL);
 #undef TAIL_PART
+#undef HOLDS
 		if (rc == SQLITE_OK) {
 			sqlite3_bind_text(st, 1, plan == 1 ? match : phrase, -1, SQLITE_STATIC);
 			sqlite3_bind_text(st, 4, like, -1, SQLITE_STATIC);
