@@ -552,7 +552,7 @@ static int import_maildir_sub(struct import *im, const char *dir, const char *su
 	for (size_t i = 0; rc == 0 && i < n; i++) {
 		if (im->in_batch == 0)
 			batch_start = i;
-		int fd = openat(dfd, names[i], O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		int fd = fileio_open_read(dfd, names[i], O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 		struct stat sb;
 		if (fd < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
 			if (fd >= 0)
@@ -593,7 +593,7 @@ static int import_maildir_sub(struct import *im, const char *dir, const char *su
 
 static int import_mbox(struct import *im, const char *path)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = fileio_open_read(AT_FDCWD, path, O_CLOEXEC);
 	struct stat sb;
 	if (fd < 0 || fstat(fd, &sb) != 0) {
 		int e = errno;

@@ -163,7 +163,7 @@ defer:
 
 static void take(struct maildir_watch *m, const char *name)
 {
-	int fd = openat(m->newfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	int fd = fileio_open_read(m->newfd, name, O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
 		return; /* taken by another worker, or not ours to read */
 	struct stat sb;

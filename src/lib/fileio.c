@@ -2,6 +2,7 @@
 #include "fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #include "banned.h"
@@ -22,4 +23,14 @@ ssize_t fileio_read_full(int fd, void *buf, size_t len)
 		got += (size_t)k;
 	}
 	return (ssize_t)got;
+}
+
+int fileio_open_read(int dfd, const char *name, int extra)
+{
+#ifdef O_NOATIME
+	int fd = openat(dfd, name, O_RDONLY | O_NOATIME | extra);
+	if (fd >= 0 || errno != EPERM)
+		return fd;
+#endif
+	return openat(dfd, name, O_RDONLY | extra);
 }
