@@ -69,40 +69,110 @@ static void bind_text_or_null(sqlite3_stmt *st, int i, const char *t)
 		sqlite3_bind_null(st, i);
 }
 
+/* Count an incident found holding indicator i, if its last report is in the window. */
+static void link_hit(size_t i, int64_t id, int64_t last_report, int64_t since, struct candidate *c,
+		     size_t *nc, struct link_hits *hits)
+{
+	if (last_report < since)
+		return;
+	if (hits->n < MAX_LINK_HITS && i <= UINT32_MAX) {
+		hits->h[hits->n].ind = (uint32_t)i;
+		hits->h[hits->n++].incident = id;
+	} /* beyond: inserted again, which the OR IGNORE absorbs */
+	size_t k = 0;
+	while (k < *nc && c[k].id != id)
+		k++;
+	if (k == *nc) {
+		if (*nc == MAX_LINK_CANDIDATES)
+			return;
+		c[k] = (struct candidate){id, last_report, 0};
+		(*nc)++;
+	}
+	c[k].shared++;
+}
+
+/* From the link cache: the incidents holding indicator i, as the index would give them.
+ * False when the value is not cached (or an incident of it is not: then the cache is
+ * cleared), and nothing was counted. */
+static bool link_cached(struct inc_store *s, size_t i, const struct indicator *ind, int64_t since,
+			struct candidate *c, size_t *nc, struct link_hits *hits)
+{
+	uint32_t it, it0;
+	int64_t id, last;
+	if (!link_cache_find(s->links, (int)ind->type, ind->value, &it0))
+		return false;
+	for (it = it0; link_cache_next(s->links, &it, &id);)
+		if (!link_cache_last(s->links, id, &last)) {
+			link_cache_clear(s->links);
+			return false;
+		}
+	for (it = it0; link_cache_next(s->links, &it, &id);) {
+		(void)link_cache_last(s->links, id, &last);
+		link_hit(i, id, last, since, c, nc, hits);
+	}
+	return true;
+}
+
+/* Whether the link cache may be used now, after clearing it if the database changed behind
+ * it (linkcache.h): only inside a transaction, and with memory for it. */
+static bool links_ready(struct inc_store *s)
+{
+	if (sqlite3_get_autocommit(s->db))
+		return false;
+	if (!s->links && !(s->links = link_cache_new()))
+		return false;
+	if (sqlite3_total_changes64(s->db) != s->links_changes)
+		link_cache_clear(s->links);
+	if (!s->links_dv_seen) {
+		/* the first use in this transaction: did another connection commit since? */
+		if (!s->data_version && sqlite3_prepare_v2(s->db, "PRAGMA data_version", -1,
+							   &s->data_version, NULL) != SQLITE_OK)
+			return false;
+		int64_t dv = -1;
+		if (sqlite3_step(s->data_version) == SQLITE_ROW)
+			dv = sqlite3_column_int64(s->data_version, 0);
+		sqlite3_reset(s->data_version);
+		if (dv < 0 || dv != s->links_dv)
+			link_cache_clear(s->links);
+		if (dv < 0)
+			return false;
+		s->links_dv = dv;
+		s->links_dv_seen = true;
+	}
+	return true;
+}
+
 /* Count the open incidents in the window that hold each indicator. The reporter's own address
- * does not link: it is in the signature and the forwarded headers of everything they send. */
+ * does not link: it is in the signature and the forwarded headers of everything they send.
+ * Inside a transaction the answers come from the link cache when it has them, and what is read
+ * from the index goes into it. */
 static int link_find(struct inc_store *s, const struct indicator_set *set, const char *reporter,
 		     int64_t since, struct candidate *c, size_t *nc, struct link_hits *hits)
 {
 	sqlite3_stmt *st = s->st[ST_LINK_FIND];
+	bool cache = links_ready(s);
 	for (size_t i = 0; i < set->count; i++) {
 		const struct indicator *ind = &set->items[i];
 		if (ind->type == IND_EMAIL && reporter && strcasecmp(ind->value, reporter) == 0)
 			continue;
+		if (cache && link_cached(s, i, ind, since, c, nc, hits))
+			continue;
+		int64_t fill = cache ? link_cache_fill(s->links, (int)ind->type, ind->value) : -1;
 		sqlite3_bind_text(st, 1, ind->value, -1, SQLITE_STATIC);
 		sqlite3_bind_text(st, 2, ind_type_name(ind->type), -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 3, since);
 		int rc;
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			int64_t id = sqlite3_column_int64(st, 0);
-			if (hits->n < MAX_LINK_HITS && i <= UINT32_MAX) {
-				hits->h[hits->n].ind = (uint32_t)i;
-				hits->h[hits->n++].incident = id;
-			} /* beyond: inserted again, which the OR IGNORE absorbs */
-			size_t k = 0;
-			while (k < *nc && c[k].id != id)
-				k++;
-			if (k == *nc) {
-				if (*nc == MAX_LINK_CANDIDATES)
-					continue;
-				c[k] = (struct candidate){id, sqlite3_column_int64(st, 1), 0};
-				(*nc)++;
-			}
-			c[k].shared++;
+			int64_t last = sqlite3_column_int64(st, 1);
+			if (fill >= 0 && link_cache_fill_add(s->links, fill, id, last) != 0)
+				fill = -1;
+			link_hit(i, id, last, since, c, nc, hits);
 		}
 		sqlite3_reset(st);
-		if (rc != SQLITE_DONE)
+		if (rc != SQLITE_DONE) {
+			link_cache_clear(s->links);
 			return inc_sqlite_err(rc);
+		}
 	}
 	return 0;
 }
@@ -172,6 +242,7 @@ static int insert_indicators(struct inc_store *s, int64_t report, int64_t incide
 		sqlite3_bind_int64(st, 3, incident);
 		if ((r = inc_step_done(st)) != 0)
 			return r;
+		link_cache_link(s->links, (int)ind->type, ind->value, incident);
 	}
 	return 0;
 }
@@ -328,6 +399,7 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		sqlite3_bind_int64(st, 3, now);
 		if ((r = inc_step_done(st)) != 0)
 			goto db_fail;
+		link_cache_touch(s->links, incident, received);
 	} else {
 		if ((r = inc_seq_next(s, "KK", received, &year, &seq)) != 0)
 			goto db_fail;
@@ -350,6 +422,7 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 		if ((r = inc_step_done(st)) != 0)
 			goto db_fail;
 		incident = sqlite3_last_insert_rowid(s->db);
+		link_cache_opened(s->links, incident, received);
 		ret->new_incident = true;
 	}
 
@@ -421,6 +494,10 @@ int inc_store_intake(struct inc_store *s, const struct inc_submission *sub, stru
 db_fail:
 	(void)fail(err, errlen, r, sqlite3_errmsg(s->db));
 out:
+	if (r != 0) /* the caller rolls back what this report wrote */
+		link_cache_clear(s->links);
+	else
+		s->links_changes = sqlite3_total_changes64(s->db);
 	indicator_set_free(&set);
 	mail_msg_free(&msg);
 	return r;

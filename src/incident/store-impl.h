@@ -7,6 +7,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
+#include "linkcache.h"
 #include "store.h"
 
 /* The statements intake and the handler operations run per report, prepared once. */
@@ -14,7 +15,7 @@ enum inc_stmt {
 	ST_DUP,		  /* report by raw hash */
 	ST_SEQ_GET,	  /* a sequence's next number */
 	ST_SEQ_PUT,	  /* store it */
-	ST_LINK_FIND,	  /* open incidents in the window holding an indicator */
+	ST_LINK_FIND,	  /* open incidents holding an indicator, with their last report */
 	ST_LINK_ADD,	  /* indicator -> incident */
 	ST_INC_NEW,	  /* insert incident */
 	ST_INC_TOUCH,	  /* last_report, updated */
@@ -50,6 +51,14 @@ struct inc_store {
 	struct inc_seq seq[4];
 	size_t nseq;
 	bool mail_ready;
+	/* intake.c: what the link lookups read (linkcache.h); sqlite3_total_changes64() after
+	 * the last intake (a difference: the connection wrote something else since); PRAGMA
+	 * data_version when last looked at, and whether it was in this transaction */
+	struct link_cache *links;
+	int64_t links_changes;
+	sqlite3_stmt *data_version;
+	int64_t links_dv;
+	bool links_dv_seen;
 	/* SHA-256 of the raw reports through libcrypto (SHA-NI where the CPU has it), fetched
 	 * once on the first report and freed with the store */
 	EVP_MD *sha256;

@@ -77,8 +77,7 @@ static const char *const stmt_sql[ST_COUNT] = {
 		   " ON CONFLICT(kind, year) DO UPDATE SET next = excluded.next",
     [ST_LINK_FIND] = "SELECT i.id, i.last_report FROM incident_links l"
 		     " JOIN incidents i ON i.id = l.incident_id"
-		     " WHERE l.value = ?1 AND l.type = ?2 AND i.status = 'open'"
-		     " AND i.last_report >= ?3",
+		     " WHERE l.value = ?1 AND l.type = ?2 AND i.status = 'open'",
     [ST_LINK_ADD] = "INSERT OR IGNORE INTO incident_links(value, type, incident_id)"
 		    " VALUES (?1, ?2, ?3)",
     [ST_INC_NEW] = "INSERT INTO incidents(ref, title, category, rsit_class, rsit_type, tlp,"
@@ -223,6 +222,22 @@ int64_t inc_month_start(int year, int month, int32_t tz)
 
 /* ---- open, close, transactions ------------------------------------------------------------ */
 
+/* The link cache outlives a commit (the next transaction asks PRAGMA data_version whether
+ * another connection wrote since), but not a rollback. */
+static int links_on_commit(void *arg)
+{
+	struct inc_store *s = arg;
+	s->links_dv_seen = false;
+	return 0; /* the commit goes ahead */
+}
+
+static void links_on_rollback(void *arg)
+{
+	struct inc_store *s = arg;
+	s->links_dv_seen = false;
+	link_cache_clear(s->links);
+}
+
 struct inc_store *inc_store_open(const char *path, const struct inc_config *cfg, char *err,
 				 size_t n)
 {
@@ -256,6 +271,8 @@ struct inc_store *inc_store_open(const char *path, const struct inc_config *cfg,
 		if (!s->st[i])
 			goto fail;
 	}
+	(void)sqlite3_commit_hook(s->db, links_on_commit, s);
+	sqlite3_rollback_hook(s->db, links_on_rollback, s);
 	return s;
 fail:
 	inc_store_close(s);
@@ -268,10 +285,12 @@ void inc_store_close(struct inc_store *s)
 		return;
 	for (int i = 0; i < ST_COUNT; i++)
 		sqlite3_finalize(s->st[i]);
+	sqlite3_finalize(s->data_version);
 	sqlite3_close(s->db);
 	EVP_MD_CTX_free(s->sha_ctx);
 	EVP_MD_free(s->sha256);
 	free(s->tri_count);
+	link_cache_free(s->links);
 	free(s);
 }
 
@@ -293,11 +312,14 @@ const char *inc_store_errmsg(struct inc_store *s)
 int inc_store_begin(struct inc_store *s)
 {
 	s->nseq = 0;
+	s->links_dv_seen = false;
 	return inc_step_done(s->st[ST_BEGIN]);
 }
 
 int inc_store_commit(struct inc_store *s)
 {
+	/* the sequences are no concern of the link cache: what they write does not clear it */
+	bool links_current = s->links_changes == sqlite3_total_changes64(s->db);
 	for (size_t i = 0; i < s->nseq; i++) {
 		sqlite3_stmt *st = s->st[ST_SEQ_PUT];
 		sqlite3_bind_text(st, 1, s->seq[i].kind, -1, SQLITE_STATIC);
@@ -308,6 +330,8 @@ int inc_store_commit(struct inc_store *s)
 			return r;
 	}
 	s->nseq = 0;
+	if (links_current)
+		s->links_changes = sqlite3_total_changes64(s->db);
 	return inc_step_done(s->st[ST_COMMIT]);
 }
 
@@ -331,6 +355,7 @@ int inc_store_release(struct inc_store *s)
 
 int inc_store_rollback_to(struct inc_store *s)
 {
+	link_cache_clear(s->links);
 	int r = inc_step_done(s->st[ST_ROLLBACK_TO]);
 	return r ? r : inc_store_release(s);
 }

@@ -350,6 +350,95 @@ static int64_t links_off(struct inc_store *s)
 	return q1(s, sql, 0);
 }
 
+/* Take in a text report inside the transaction in progress. */
+static struct inc_receipt put_in(struct inc_store *s, int64_t received, const char *body)
+{
+	struct inc_submission sub = {.channel = "api",
+				     .received = received,
+				     .raw = body,
+				     .raw_len = strlen(body),
+				     .raw_type = "text/plain",
+				     .body = body};
+	struct inc_receipt rc;
+	char err[256];
+	assert_int_equal(inc_store_intake(s, &sub, &rc, err, sizeof err), 0);
+	return rc;
+}
+
+/* Intake keeps what its link lookups read (linkcache.h) from one report to the next, across
+ * commits. Whatever changes the incidents or the link index otherwise must be seen: another
+ * connection's commit, this connection's own statements, a rollback, a rollback to a
+ * savepoint. */
+static void link_cache_follows_changes(void **state)
+{
+	struct fx *f = *state;
+	char err[256];
+	/* another connection (keikaid, while `keikai import` runs) resolves the incident */
+	struct inc_receipt a = put(f->s, T0, "http://cache-a.example/x");
+	struct inc_receipt b = put(f->s, T0 + 1, "again http://cache-a.example/x");
+	assert_int_equal(b.incident_id, a.incident_id);
+	struct inc_store *other = inc_store_open(f->path, NULL, err, sizeof err);
+	assert_non_null(other);
+	struct inc_incident_patch p = {.status = "resolved"};
+	struct inc_actor who = {7, "tanaka"};
+	char field[32];
+	assert_int_equal(
+	    inc_incident_update(other, a.incident_id, &p, &who, T0 + 2, field, sizeof field), 0);
+	struct inc_receipt c = put(f->s, T0 + 3, "and again http://cache-a.example/x");
+	assert_true(c.new_incident);
+	/* ... or moves the link to another incident: the next report follows it */
+	struct inc_receipt d = put(f->s, T0 + 4, "http://cache-d.example/y");
+	assert_int_equal(put(f->s, T0 + 5, "http://cache-d.example/y !").incident_id,
+			 d.incident_id);
+	assert_int_equal(sqlite3_exec(inc_store_db(other),
+				      "UPDATE incidents SET status = 'closed' WHERE id = (SELECT"
+				      " incident_id FROM incident_links WHERE value ="
+				      " 'http://cache-d.example/y')",
+				      NULL, NULL, NULL),
+			 SQLITE_OK);
+	assert_true(put(f->s, T0 + 6, "http://cache-d.example/y !!").new_incident);
+	inc_store_close(other);
+
+	/* this connection's own statement inside the transaction */
+	struct inc_receipt e = put(f->s, T0 + 10, "http://cache-e.example/z");
+	assert_int_equal(inc_store_begin(f->s), 0);
+	assert_int_equal(put_in(f->s, T0 + 11, "http://cache-e.example/z 1").incident_id,
+			 e.incident_id);
+	char sql[128];
+	(void)snprintf(sql, sizeof sql, "UPDATE incidents SET status = 'resolved' WHERE id = %lld",
+		       (long long)e.incident_id);
+	assert_int_equal(sqlite3_exec(inc_store_db(f->s), sql, NULL, NULL, NULL), SQLITE_OK);
+	struct inc_receipt g = put_in(f->s, T0 + 12, "http://cache-e.example/z 2");
+	assert_true(g.new_incident);
+	assert_int_equal(inc_store_commit(f->s), 0);
+
+	/* a rollback: the incident opened in it is gone, and so is what was cached of it */
+	assert_int_equal(inc_store_begin(f->s), 0);
+	struct inc_receipt h = put_in(f->s, T0 + 20, "http://cache-h.example/r");
+	assert_true(h.new_incident);
+	assert_int_equal(inc_store_rollback(f->s), 0);
+	assert_int_equal(inc_store_begin(f->s), 0);
+	struct inc_receipt i = put_in(f->s, T0 + 21, "http://cache-h.example/r again");
+	assert_true(i.new_incident);
+	assert_int_equal(inc_store_commit(f->s), 0);
+	assert_int_equal(q1(f->s, "SELECT count(*) FROM incidents WHERE id = ?1", i.incident_id),
+			 1);
+
+	/* a rollback to a savepoint */
+	assert_int_equal(inc_store_begin(f->s), 0);
+	assert_int_equal(inc_store_savepoint(f->s), 0);
+	struct inc_receipt j = put_in(f->s, T0 + 30, "http://cache-j.example/s");
+	assert_true(j.new_incident);
+	assert_int_equal(inc_store_rollback_to(f->s), 0);
+	struct inc_receipt k = put_in(f->s, T0 + 31, "http://cache-j.example/s again");
+	assert_true(k.new_incident);
+	struct inc_receipt l = put_in(f->s, T0 + 32, "http://cache-j.example/s and again");
+	assert_int_equal(l.incident_id, k.incident_id);
+	assert_int_equal(inc_store_commit(f->s), 0);
+	assert_int_equal(q1(f->s, "SELECT count(*) FROM incidents WHERE id = ?1", k.incident_id),
+			 1);
+}
+
 static void merge_and_split(void **state)
 {
 	struct fx *f = *state;
@@ -1038,6 +1127,7 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(resolve_queue, setup, teardown),
 	    cmocka_unit_test_setup_teardown(schema_v1_upgrade, setup, teardown),
 	    cmocka_unit_test_setup_teardown(writer_groups, setup, teardown),
+	    cmocka_unit_test_setup_teardown(link_cache_follows_changes, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_kinds, setup, teardown),
 	    cmocka_unit_test_setup_teardown(search_index_follows, setup, teardown),
 	    cmocka_unit_test_setup_teardown(quarter_stats, setup, teardown),
