@@ -6,7 +6,8 @@
 #   3. the floor: parsing the same mails with GMime alone (bench-intake-baseline),
 # and the ratio of 1 to 3.
 #
-#   bench/intake.sh [MAILS]            (default 100000; BUILD=build-bench, CORE=0, BATCH=1000)
+#   bench/intake.sh [MAILS]            (default 100000; BUILD=build-bench, CORE=0;
+#                                       BATCH=N passes --batch N, else the import's default)
 #
 # The corpus (bench/intake-corpus.py) is made once into bench/out/intake-MAILS/ (again with
 # REGEN=1); every run imports it into a fresh database. All programs are pinned to one core
@@ -19,7 +20,7 @@ cd "$ROOT"
 MAILS=${1:-100000}
 BUILD=${BUILD:-build-bench}
 CORE=${CORE:-0}
-BATCH=${BATCH:-1000}
+BATCH=${BATCH:-}
 OUT=$ROOT/bench/out
 # CORPUS=intake (bench/intake-corpus.py: 30 % of the mails share campaign URLs, attachments,
 # forwarded mails) or CORPUS=mail-gen (tools/mail-gen.py, the mail parser's corpus: the fixture
@@ -73,7 +74,7 @@ rate() { echo "$1 / $2" | bc -l; }
 # system as bench/out
 DB=$OUT/intake-bench.db
 rm -f "$DB" "$DB-wal" "$DB-shm"
-run import "$BUILD/src/cli/keikai" -d "$DB" import mail --no-index --batch "$BATCH" "$MD"
+run import "$BUILD/src/cli/keikai" -d "$DB" import mail --no-index ${BATCH:+--batch "$BATCH"} "$MD"
 imp_wall=$wall imp_cpu=$cpu
 echo "keikai import mail: $(head -1 "$tmp/import.out")"
 reports=$(sqlite3 "$DB" "SELECT COUNT(*) FROM reports")
