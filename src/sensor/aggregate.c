@@ -442,11 +442,54 @@ static inline uint64_t source_key(const struct ip_addr *src)
 
 void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret)
 {
+	uint32_t pidx;
+	uint16_t port;
+
+	switch (pkt->l4) {
+	case L4_TCP:
+		port = pkt->dport;
+		pidx = PORT_BASE_TCP + port;
+		break;
+	case L4_UDP:
+		port = pkt->dport;
+		pidx = PORT_BASE_UDP + port;
+		break;
+	case L4_ICMP:
+		port = pkt->icmp_type;
+		pidx = PORT_BASE_ICMP + port;
+		break;
+	case L4_ICMP6:
+		port = pkt->icmp_type;
+		pidx = PORT_BASE_ICMP6 + port;
+		break;
+	default:
+		port = pkt->ipproto;
+		pidx = PORT_BASE_OTHER + port;
+		break;
+	}
+	/* everything is computed from *pkt, *v and locals, and *ret is only written: its lines
+	 * are often still in the counting thread's cache, and a load from them that the store
+	 * buffer cannot forward waits until they arrive */
+	uint64_t skey = source_key(&pkt->src), pk = addr_port_key(&pkt->src, pidx);
+	uint64_t dk = addr_port_key(&pkt->dst, pidx), tk = 0;
+	if (v->cls == CLASS_PROBE) {
+		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
+		tk = hash_u64(hash_u64(pk ^ w0) ^ w1);
+	}
+	ret->k.skey = skey;
+	ret->k.sh = hash_u64(skey);
+	ret->k.pk = pk;
+	ret->k.ph = hash_u64(pk);
+	ret->k.dk = dk;
+	ret->k.dh = hash_u64(dk);
+	ret->k.tk = tk;
 	ret->ts_usec = pkt->ts_usec;
 	ret->src = pkt->src;
 	ret->dst = pkt->dst;
 	ret->victim = v->victim;
 	ret->wire_len = pkt->wire_len;
+	ret->pidx = pidx;
+	ret->port = port;
 	ret->noise = v->noise;
 	ret->victim_port = v->victim_port;
 	ret->ipver = pkt->ipver;
@@ -454,40 +497,6 @@ void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, s
 	ret->cls = (uint8_t)v->cls;
 	ret->tools = v->tools;
 	ret->victim_ok = v->victim_ok;
-	switch (pkt->l4) {
-	case L4_TCP:
-		ret->port = pkt->dport;
-		ret->pidx = PORT_BASE_TCP + pkt->dport;
-		break;
-	case L4_UDP:
-		ret->port = pkt->dport;
-		ret->pidx = PORT_BASE_UDP + pkt->dport;
-		break;
-	case L4_ICMP:
-		ret->port = pkt->icmp_type;
-		ret->pidx = PORT_BASE_ICMP + pkt->icmp_type;
-		break;
-	case L4_ICMP6:
-		ret->port = pkt->icmp_type;
-		ret->pidx = PORT_BASE_ICMP6 + pkt->icmp_type;
-		break;
-	default:
-		ret->port = pkt->ipproto;
-		ret->pidx = PORT_BASE_OTHER + pkt->ipproto;
-		break;
-	}
-	struct agg_keys *k = &ret->k;
-	k->skey = source_key(&ret->src);
-	k->sh = hash_u64(k->skey);
-	k->pk = addr_port_key(&ret->src, ret->pidx);
-	k->ph = hash_u64(k->pk);
-	k->dk = addr_port_key(&ret->dst, ret->pidx);
-	k->dh = hash_u64(k->dk);
-	k->tk = 0;
-	if (ret->cls == CLASS_PROBE) {
-		uint64_t w1, w0 = addr_words(&ret->dst, &w1);
-		k->tk = hash_u64(hash_u64(k->pk ^ w0) ^ w1);
-	}
 }
 
 static void source_grow(struct aggregate *a)
