@@ -440,7 +440,8 @@ static inline uint64_t source_key(const struct ip_addr *src)
 	return hash_u64(hash_u64(w0) ^ w1) & ~V4_MARK;
 }
 
-void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret)
+void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret,
+			struct agg_extra *ret_x)
 {
 	uint32_t pidx;
 	uint16_t port;
@@ -484,19 +485,22 @@ void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, s
 	ret->k.dh = hash_u64(dk);
 	ret->k.tk = tk;
 	ret->ts_usec = pkt->ts_usec;
-	ret->src = pkt->src;
-	ret->dst = pkt->dst;
-	ret->victim = v->victim;
 	ret->wire_len = pkt->wire_len;
 	ret->pidx = pidx;
 	ret->port = port;
 	ret->noise = v->noise;
-	ret->victim_port = v->victim_port;
 	ret->ipver = pkt->ipver;
 	ret->l4 = (uint8_t)pkt->l4;
 	ret->cls = (uint8_t)v->cls;
 	ret->tools = v->tools;
-	ret->victim_ok = v->victim_ok;
+	if (pkt->src.family != 4)
+		ret_x->src6 = pkt->src;
+	if (v->cls == CLASS_BACKSCATTER) {
+		ret_x->victim = v->victim;
+		ret_x->dst = pkt->dst;
+		ret_x->victim_port = v->victim_port;
+		ret_x->victim_ok = v->victim_ok;
+	}
 }
 
 static void source_grow(struct aggregate *a)
@@ -523,8 +527,9 @@ static void source_grow(struct aggregate *a)
 	table_free(old, old_n, sizeof(*old));
 }
 
-/* Find or insert the source with key (hash h). NULL when full (counted). May grow the table. */
-static inline struct src_slot *source_get(struct aggregate *a, const struct ip_addr *src,
+/* Find or insert the source with key (hash h); an IPv6 source's address is x->src6. NULL when
+ * full (counted). May grow the table. */
+static inline struct src_slot *source_get(struct aggregate *a, const struct agg_extra *x,
 					  uint64_t key, uint64_t h)
 {
 	uint32_t i = (uint32_t)h & a->src_mask;
@@ -547,8 +552,17 @@ static inline struct src_slot *source_get(struct aggregate *a, const struct ip_a
 			memset(s, 0, sizeof(*s));
 			s->key = key;
 			s->epoch = a->epoch;
-			s->family = src->family;
-			memcpy(s->addr, src->a, 16);
+			if (key & V4_MARK) {
+				/* the key holds the address: V4_MARK | host-order address */
+				s->family = 4;
+				s->addr[0] = (uint8_t)(key >> 24);
+				s->addr[1] = (uint8_t)(key >> 16);
+				s->addr[2] = (uint8_t)(key >> 8);
+				s->addr[3] = (uint8_t)key;
+			} else {
+				s->family = x->src6.family;
+				memcpy(s->addr, x->src6.a, 16);
+			}
 			s->first_off = UINT32_MAX;
 			a->src_used++;
 			return s;
@@ -606,7 +620,8 @@ static inline __attribute__((always_inline)) void packet_prefetch(const struct a
 		__builtin_prefetch(&a->triples.slots[k->tk & a->triples.mask], 1);
 }
 
-static void account_packet(struct aggregate *a, const struct agg_pkt *pkt)
+static void account_packet(struct aggregate *a, const struct agg_pkt *pkt,
+			   const struct agg_extra *x)
 {
 	const struct agg_keys *k = &pkt->k;
 	uint32_t pidx = pkt->pidx;
@@ -628,7 +643,7 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt)
 	pc->packets++;
 
 	/* per source */
-	struct src_slot *s = source_get(a, &pkt->src, k->skey, k->sh);
+	struct src_slot *s = source_get(a, x, k->skey, k->sh);
 	if (s) {
 		uint64_t off = pkt->ts_usec > a->start_usec ? pkt->ts_usec - a->start_usec : 0;
 		uint32_t o = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
@@ -668,15 +683,16 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt)
 
 	/* backscatter attacks */
 	if (pkt->cls == CLASS_BACKSCATTER) {
-		if (!pkt->victim_ok)
+		if (!x->victim_ok)
 			r->icmp_mismatch++;
 		else
-			(void)dos_table_add(a->dos, &pkt->victim, pkt->l4, &pkt->dst,
-					    pkt->victim_port, pkt->ts_usec);
+			(void)dos_table_add(a->dos, &x->victim, pkt->l4, &x->dst, x->victim_port,
+					    pkt->ts_usec);
 	}
 }
 
-void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n)
+void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, const struct agg_extra *xs,
+		       size_t n)
 {
 	size_t ahead = n < AGGREGATE_AHEAD ? n : AGGREGATE_AHEAD;
 
@@ -688,15 +704,16 @@ void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n
 	for (size_t i = 0; i < n; i++) {
 		if (i + AGGREGATE_AHEAD < n)
 			packet_prefetch(a, &pkts[i + AGGREGATE_AHEAD]);
-		account_packet(a, &pkts[i]);
+		account_packet(a, &pkts[i], &xs[i]);
 	}
 }
 
 void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v)
 {
 	struct agg_pkt p;
-	aggregate_pkt_make(pkt, v, &p);
-	aggregate_packets(a, &p, 1);
+	struct agg_extra x;
+	aggregate_pkt_make(pkt, v, &p, &x);
+	aggregate_packets(a, &p, &x, 1);
 }
 
 void aggregate_undecoded(struct aggregate *a, enum decode_result r)

@@ -32,21 +32,21 @@ enum item_kind {
 	IT_FINISH,     /* end of input at .ts_usec; .a = live */
 };
 
-struct item {
-	uint8_t kind;
-	uint8_t reason;
-	uint64_t ts_usec;
-	uint64_t a, b;
-};
-
 #define ITEMS_PER_CHUNK 512
 #define QUEUE_CHUNKS	32
 
-/* Headers and packets in separate arrays: a run of packets is handed to the tables in place. */
+/* Items as parallel arrays, so that a run of packets is handed to the tables in place and
+ * each packet writes (and the worker reads) only its kind and its struct agg_pkt: item i is
+ * kind[i], its time p[i].ts_usec, and for a packet p[i] and x[i] (see struct agg_extra); an
+ * undecoded frame's reason is reason[i]. A control item ends its chunk (item_commit), so a
+ * chunk holds at most one, the last, and its arguments are ctl_a and ctl_b. */
 struct chunk {
 	size_t n;
-	struct item it[ITEMS_PER_CHUNK];
+	uint64_t ctl_a, ctl_b;
+	uint8_t kind[ITEMS_PER_CHUNK];
+	uint8_t reason[ITEMS_PER_CHUNK];
 	struct agg_pkt p[ITEMS_PER_CHUNK];
+	struct agg_extra x[ITEMS_PER_CHUNK];
 };
 
 struct sensor {
@@ -189,9 +189,9 @@ static bool is_dark(const struct sensor_config *cfg, const struct ip_addr *dst)
 
 /* --- the counting stage ------------------------------------------------------------------ */
 
-static int core_frame(struct sensor *s, const struct item *it, const struct agg_pkt *p)
+static int core_frame(struct sensor *s, const struct chunk *c, size_t i)
 {
-	int64_t sec = (int64_t)(it->ts_usec / 1000000u);
+	int64_t sec = (int64_t)(c->p[i].ts_usec / 1000000u);
 	int rc = 0;
 
 	if (!s->open) {
@@ -204,9 +204,9 @@ static int core_frame(struct sensor *s, const struct item *it, const struct agg_
 	}
 	s->captured++;
 	s->totals.frames++;
-	switch (it->kind) {
+	switch (c->kind[i]) {
 	case IT_UNDECODED:
-		aggregate_undecoded(s->agg, (enum decode_result)it->reason);
+		aggregate_undecoded(s->agg, (enum decode_result)c->reason[i]);
 		break;
 	case IT_NOT_DARK:
 		aggregate_not_dark(s->agg);
@@ -216,7 +216,7 @@ static int core_frame(struct sensor *s, const struct item *it, const struct agg_
 		if (sec < s->start)
 			aggregate_ts_backwards(s->agg);
 		s->totals.packets++;
-		aggregate_packets(s->agg, p, 1);
+		aggregate_packets(s->agg, &c->p[i], &c->x[i], 1);
 		break;
 	}
 	return rc;
@@ -263,27 +263,29 @@ static int core_finish(struct sensor *s, uint64_t now_usec, bool live)
 	return close_interval(s, s->end, s->partial, 1);
 }
 
-static int core_item(struct sensor *s, const struct item *it, const struct agg_pkt *p)
+static int core_item(struct sensor *s, const struct chunk *c, size_t i)
 {
-	switch (it->kind) {
+	uint64_t ts = c->p[i].ts_usec;
+
+	switch (c->kind[i]) {
 	case IT_PKT:
 	case IT_UNDECODED:
 	case IT_NOT_DARK:
-		return core_frame(s, it, p);
+		return core_frame(s, c, i);
 	case IT_START_LIVE:
-		core_start_live(s, it->ts_usec);
+		core_start_live(s, ts);
 		return 0;
 	case IT_TICK:
-		return core_tick(s, it->ts_usec);
+		return core_tick(s, ts);
 	case IT_DROPS:
-		aggregate_drops(s->agg, it->a, it->b);
+		aggregate_drops(s->agg, c->ctl_a, c->ctl_b);
 		return 0;
 	case IT_REOPEN:
 		if (s->reopen)
 			s->reopen(s->reopen_user);
 		return 0;
 	case IT_FINISH:
-		return core_finish(s, it->ts_usec, it->a != 0);
+		return core_finish(s, ts, c->ctl_a != 0);
 	default:
 		return 0;
 	}
@@ -300,9 +302,9 @@ static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 	for (size_t i = 0; i < c->n;) {
 		size_t j = i;
 		/* a run of packets inside the open interval goes to the tables in place */
-		while (s->open && j < c->n && c->it[j].kind == IT_PKT &&
-		       (int64_t)(c->it[j].ts_usec / 1000000u) < s->end) {
-			if ((int64_t)(c->it[j].ts_usec / 1000000u) < s->start)
+		while (s->open && j < c->n && c->kind[j] == IT_PKT &&
+		       (int64_t)(c->p[j].ts_usec / 1000000u) < s->end) {
+			if ((int64_t)(c->p[j].ts_usec / 1000000u) < s->start)
 				aggregate_ts_backwards(s->agg);
 			j++;
 		}
@@ -310,14 +312,14 @@ static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 			s->captured += j - i;
 			s->totals.frames += j - i;
 			s->totals.packets += j - i;
-			aggregate_packets(s->agg, &c->p[i], j - i);
+			aggregate_packets(s->agg, &c->p[i], &c->x[i], j - i);
 			i = j;
 			continue;
 		}
-		int rc = core_item(s, &c->it[i], &c->p[i]);
+		int rc = core_item(s, c, i);
 		if (rc < 0)
 			last = rc;
-		if (c->it[i].kind == IT_FINISH)
+		if (c->kind[i] == IT_FINISH)
 			*ret_done = true;
 		i++;
 	}
@@ -363,14 +365,12 @@ static void ship(struct sensor *s)
 	s->cur = NULL;
 }
 
-/* A slot for the next item, in the reader's chunk (threaded) or the local one; its packet
- * goes in *ret_p. */
-static struct item *item_slot(struct sensor *s, struct agg_pkt **ret_p)
+/* The chunk that takes the next item (at index ->n): the reader's (threaded) or the local
+ * one. */
+static struct chunk *item_chunk(struct sensor *s)
 {
-	if (!s->threaded) {
-		*ret_p = &s->local->p[s->local->n];
-		return &s->local->it[s->local->n];
-	}
+	if (!s->threaded)
+		return s->local;
 	if (!s->cur) {
 		(void)pthread_mutex_lock(&s->mu);
 		while (s->n_free == 0)
@@ -378,19 +378,17 @@ static struct item *item_slot(struct sensor *s, struct agg_pkt **ret_p)
 		s->cur = s->free_list[--s->n_free];
 		(void)pthread_mutex_unlock(&s->mu);
 	}
-	*ret_p = &s->cur->p[s->cur->n];
-	return &s->cur->it[s->cur->n];
+	return s->cur;
 }
 
-/* Commit the item from item_slot. A full chunk, or one ending in a control item, is queued
- * for the worker, or without a worker counted at once (returning the emit error, if any). */
-static int item_commit(struct sensor *s, const struct item *it)
+/* Commit the item written at c->n (c from item_chunk). A full chunk, or one ending in a
+ * control item, is queued for the worker, or without a worker counted at once (returning the
+ * emit error, if any). */
+static int item_commit(struct sensor *s, struct chunk *c)
 {
-	struct chunk *c = s->threaded ? s->cur : s->local;
 	bool done = false;
 
-	c->n++;
-	if (c->n < ITEMS_PER_CHUNK && it->kind <= IT_NOT_DARK)
+	if (++c->n < ITEMS_PER_CHUNK && c->kind[c->n - 1] <= IT_NOT_DARK)
 		return 0;
 	if (s->threaded) {
 		ship(s);
@@ -435,37 +433,37 @@ int sensor_start_worker(struct sensor *s)
 int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
 		 uint32_t wire_len)
 {
-	struct agg_pkt *p;
-	struct item *it = item_slot(s, &p);
+	struct chunk *c = item_chunk(s);
+	size_t i = c->n;
 	struct packet pkt;
 	struct pkt_verdict v;
 
-	it->ts_usec = ts_usec;
 	pkt.ts_usec = ts_usec;
 	pkt.wire_len = wire_len;
 	enum decode_result r = decode_packet(dlt, data, caplen, &pkt);
 	if (r != DECODE_OK) {
-		it->kind = IT_UNDECODED;
-		it->reason = (uint8_t)r;
+		c->kind[i] = IT_UNDECODED;
+		c->reason[i] = (uint8_t)r;
+		c->p[i].ts_usec = ts_usec;
 	} else if (!is_dark(s->cfg, &pkt.dst)) {
-		it->kind = IT_NOT_DARK;
+		c->kind[i] = IT_NOT_DARK;
+		c->p[i].ts_usec = ts_usec;
 	} else {
-		it->kind = IT_PKT;
+		c->kind[i] = IT_PKT;
 		classify_packet(&pkt, &v);
-		aggregate_pkt_make(&pkt, &v, p);
+		aggregate_pkt_make(&pkt, &v, &c->p[i], &c->x[i]);
 	}
-	return item_commit(s, it);
+	return item_commit(s, c);
 }
 
 static int control(struct sensor *s, enum item_kind kind, uint64_t ts, uint64_t a, uint64_t b)
 {
-	struct agg_pkt *p;
-	struct item *it = item_slot(s, &p);
-	it->kind = (uint8_t)kind;
-	it->ts_usec = ts;
-	it->a = a;
-	it->b = b;
-	return item_commit(s, it);
+	struct chunk *c = item_chunk(s);
+	c->kind[c->n] = (uint8_t)kind;
+	c->p[c->n].ts_usec = ts;
+	c->ctl_a = a;
+	c->ctl_b = b;
+	return item_commit(s, c);
 }
 
 void sensor_start_live(struct sensor *s, uint64_t now_usec)
