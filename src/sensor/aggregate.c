@@ -351,6 +351,9 @@ size_t aggregate_memory_bound(const struct aggregate_params *p)
 	if (!ckd_size_mul(PORT_CELLS, sizeof(struct obs_port), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
+	/* the two index arrays that rank the ports (port_order) */
+	if (!ckd_size_mul(PORT_CELLS, 2 * sizeof(uint32_t), &x) || !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
 	if (!ckd_size_mul(p->max_scanners, sizeof(struct obs_scanner), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
@@ -856,6 +859,71 @@ static const char *scanner_tool(const struct src_slot *s)
 	return NULL;
 }
 
+static void port_row(const struct port_cell *cells, uint32_t i, struct obs_port *p)
+{
+	const struct port_cell *c = &cells[i];
+	if (i < PORT_BASE_UDP) {
+		p->proto = OBS_TCP;
+		p->port = (uint16_t)i;
+	} else if (i < PORT_BASE_ICMP) {
+		p->proto = OBS_UDP;
+		p->port = (uint16_t)(i - PORT_BASE_UDP);
+	} else if (i < PORT_BASE_ICMP6) {
+		p->proto = OBS_ICMP;
+		p->port = (uint16_t)(i - PORT_BASE_ICMP);
+	} else if (i < PORT_BASE_OTHER) {
+		p->proto = OBS_ICMP6;
+		p->port = (uint16_t)(i - PORT_BASE_ICMP6);
+	} else {
+		p->proto = OBS_OTHER;
+		p->port = (uint16_t)(i - PORT_BASE_OTHER);
+	}
+	p->packets = c->packets;
+	p->sources = c->sources;
+	p->destinations = c->dsts;
+}
+
+/* The np cells with packets in port_cmp's order (most packets first, then by protocol and
+ * port), as a new array of cell indexes; NULL on out-of-memory. Cell index order is protocol
+ * and port order, so a stable sort by packets alone gives that order: a least significant
+ * digit radix sort, a byte at a time, skipping the bytes that all counts share (the high ones). */
+static uint32_t *port_order(const struct port_cell *cells, size_t np)
+{
+	uint32_t *order, *tmp;
+	size_t k = 0, count[256];
+
+	ALLOC_ARRAY(order, np);
+	ALLOC_ARRAY(tmp, np);
+	if (!order || !tmp) {
+		free(order);
+		free(tmp);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < PORT_CELLS; i++)
+		if (cells[i].packets)
+			order[k++] = i;
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (size_t j = 0; j < np; j++)
+			count[255 - ((cells[order[j]].packets >> shift) & 255)]++;
+		if (count[255 - ((cells[order[0]].packets >> shift) & 255)] == np)
+			continue; /* every count has this byte: the order stands */
+		size_t sum = 0;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t j = 0; j < np; j++)
+			tmp[count[255 - ((cells[order[j]].packets >> shift) & 255)]++] = order[j];
+		uint32_t *t = order;
+		order = tmp;
+		tmp = t;
+	}
+	free(tmp);
+	return order;
+}
+
 int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_record *ret)
 {
 	struct obs_record *r = &a->r;
@@ -871,33 +939,19 @@ int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_reco
 		ALLOC_ARRAY(r->ports, np);
 		if (!r->ports)
 			goto nomem;
-		size_t k = 0;
-		for (uint32_t i = 0; i < PORT_CELLS; i++) {
-			const struct port_cell *c = &a->ports[i];
-			if (!c->packets)
-				continue;
-			struct obs_port *p = &r->ports[k++];
-			if (i < PORT_BASE_UDP) {
-				p->proto = OBS_TCP;
-				p->port = (uint16_t)i;
-			} else if (i < PORT_BASE_ICMP) {
-				p->proto = OBS_UDP;
-				p->port = (uint16_t)(i - PORT_BASE_UDP);
-			} else if (i < PORT_BASE_ICMP6) {
-				p->proto = OBS_ICMP;
-				p->port = (uint16_t)(i - PORT_BASE_ICMP);
-			} else if (i < PORT_BASE_OTHER) {
-				p->proto = OBS_ICMP6;
-				p->port = (uint16_t)(i - PORT_BASE_ICMP6);
-			} else {
-				p->proto = OBS_OTHER;
-				p->port = (uint16_t)(i - PORT_BASE_OTHER);
-			}
-			p->packets = c->packets;
-			p->sources = c->sources;
-			p->destinations = c->dsts;
+		uint32_t *order = port_order(a->ports, np);
+		if (order) {
+			for (size_t k = 0; k < np; k++)
+				port_row(a->ports, order[k], &r->ports[k]);
+			free(order);
+		} else {
+			/* no room for the ranking: rows in cell order, then a comparison sort */
+			size_t k = 0;
+			for (uint32_t i = 0; i < PORT_CELLS; i++)
+				if (a->ports[i].packets)
+					port_row(a->ports, i, &r->ports[k++]);
+			qsort(r->ports, np, sizeof(*r->ports), port_cmp);
 		}
-		qsort(r->ports, np, sizeof(*r->ports), port_cmp);
 		r->n_ports = np;
 	}
 
