@@ -611,10 +611,15 @@ static void scanner_note(struct aggregate *a, struct src_slot *s, uint8_t proto,
 
 /* Prefetch the slots of one packet, to be counted a few packets later. Always inlined: gcc
  * takes a call of it for one without effects, and drops it. */
-static inline __attribute__((always_inline)) void packet_prefetch(const struct aggregate *a,
-								  const struct agg_pkt *pkt)
+static inline __attribute__((always_inline)) void
+packet_prefetch(const struct aggregate *a, const struct agg_pkt *pkt, const struct agg_extra *x)
 {
 	const struct agg_keys *k = &pkt->k;
+	/* the side data, where used, is on one or two lines that the reading thread wrote */
+	if (pkt->cls == CLASS_BACKSCATTER || pkt->ipver != 4) {
+		__builtin_prefetch(&x->src6, 0);
+		__builtin_prefetch(&x->victim_ok, 0);
+	}
 	__builtin_prefetch(&a->ports[pkt->pidx], 1);
 	__builtin_prefetch(&a->src[k->sh & a->src_mask], 1);
 	__builtin_prefetch(&a->pairs.slots[k->ph & a->pairs.mask], 1);
@@ -703,10 +708,10 @@ void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, const st
 	 * packet i is counted, so that a steady number of memory loads is in flight while the
 	 * packets are counted (the tables are too large for the caches) */
 	for (size_t i = 0; i < ahead; i++)
-		packet_prefetch(a, &pkts[i]);
+		packet_prefetch(a, &pkts[i], &xs[i]);
 	for (size_t i = 0; i < n; i++) {
 		if (i + AGGREGATE_AHEAD < n)
-			packet_prefetch(a, &pkts[i + AGGREGATE_AHEAD]);
+			packet_prefetch(a, &pkts[i + AGGREGATE_AHEAD], &xs[i + AGGREGATE_AHEAD]);
 		account_packet(a, &pkts[i], &xs[i]);
 	}
 }

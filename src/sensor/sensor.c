@@ -5,7 +5,11 @@
  * sensor_start_worker() the counting stage runs on a thread of its own: items travel in chunks
  * of ITEMS_PER_CHUNK through a bounded queue (QUEUE_CHUNKS chunks, so memory is fixed), and
  * control events (ticks, drops, reopen, finish) travel in the same queue, so every event is
- * seen in capture order. Without a worker both stages run on the caller's thread.
+ * seen in capture order. With a worker, closed intervals are handed to a third thread, the
+ * emitter, which runs the emit callback (encoding and writing, a few MB per interval on a
+ * busy telescope) and the reopen callback in order while the worker counts on; the worker
+ * waits for the emitter before it builds the next record, so that at most one record exists,
+ * as without it. Without a worker all of this runs on the caller's thread.
  */
 #include "sensor.h"
 
@@ -49,6 +53,8 @@ struct chunk {
 	struct agg_extra x[ITEMS_PER_CHUNK];
 };
 
+enum em_task { EM_IDLE = 0, EM_RECORD, EM_REOPEN, EM_QUIT };
+
 struct sensor {
 	const struct sensor_config *cfg;
 	sensor_emit_fn emit;
@@ -76,6 +82,17 @@ struct sensor {
 	struct chunk *queue[QUEUE_CHUNKS];
 	size_t q_head, q_len;
 	struct chunk *cur;
+
+	/* the emitter (started with the worker; emitting is false without one): one task at a
+	 * time, guarded by em_mu */
+	bool emitting;
+	pthread_t emitter;
+	pthread_mutex_t em_mu;
+	pthread_cond_t em_cond;
+	enum em_task em_task;
+	struct obs_record em_rec; /* EM_RECORD */
+	uint64_t em_errors;	  /* emit errors; added to totals when the emitter is joined */
+	int em_last_rc;
 };
 
 static void params_from_config(const struct sensor_config *cfg, struct aggregate_params *p)
@@ -155,12 +172,70 @@ static void begin(struct sensor *s, int64_t start, int64_t end, bool partial)
 	aggregate_begin(s->agg, start, end);
 }
 
+/* --- the emitter ---------------------------------------------------------------------------- */
+
+/* Wait until the emitter has finished its task. */
+static void em_wait_idle(struct sensor *s)
+{
+	(void)pthread_mutex_lock(&s->em_mu);
+	while (s->em_task != EM_IDLE)
+		(void)pthread_cond_wait(&s->em_cond, &s->em_mu);
+	(void)pthread_mutex_unlock(&s->em_mu);
+}
+
+/* Hand the emitter a task (and for EM_RECORD the record, which it then owns). */
+static void em_post(struct sensor *s, enum em_task task, const struct obs_record *rec)
+{
+	(void)pthread_mutex_lock(&s->em_mu);
+	while (s->em_task != EM_IDLE)
+		(void)pthread_cond_wait(&s->em_cond, &s->em_mu);
+	if (rec)
+		s->em_rec = *rec;
+	s->em_task = task;
+	(void)pthread_cond_broadcast(&s->em_cond);
+	(void)pthread_mutex_unlock(&s->em_mu);
+}
+
+static void *emitter_main(void *arg)
+{
+	struct sensor *s = arg;
+
+	for (;;) {
+		(void)pthread_mutex_lock(&s->em_mu);
+		while (s->em_task == EM_IDLE)
+			(void)pthread_cond_wait(&s->em_cond, &s->em_mu);
+		enum em_task task = s->em_task;
+		(void)pthread_mutex_unlock(&s->em_mu);
+
+		if (task == EM_QUIT)
+			return NULL;
+		if (task == EM_RECORD) {
+			int rc = s->emit(s->user, &s->em_rec);
+			obs_record_done(&s->em_rec);
+			if (rc < 0) {
+				s->em_errors++;
+				s->em_last_rc = rc;
+			}
+		} else if (s->reopen) {
+			s->reopen(s->reopen_user);
+		}
+		(void)pthread_mutex_lock(&s->em_mu);
+		s->em_task = EM_IDLE;
+		(void)pthread_cond_broadcast(&s->em_cond);
+		(void)pthread_mutex_unlock(&s->em_mu);
+	}
+}
+
+/* --- intervals ------------------------------------------------------------------------------ */
+
 static int close_interval(struct sensor *s, int64_t end, bool partial, int final)
 {
 	struct obs_record rec;
 	int rc;
 
 	s->open = false;
+	if (s->emitting)
+		em_wait_idle(s); /* the previous record is gone before this one is built */
 	if (aggregate_close(s->agg, end, final, &rec) < 0) {
 		s->totals.emit_errors++;
 		return -ENOMEM;
@@ -169,6 +244,11 @@ static int close_interval(struct sensor *s, int64_t end, bool partial, int final
 	rec.interval = s->cfg->interval;
 	rec.partial = partial;
 	rec.captured = s->captured;
+	if (s->emitting) {
+		em_post(s, EM_RECORD, &rec);
+		s->totals.records++;
+		return 0; /* an emit error is the emitter's to count (em_errors, em_last_rc) */
+	}
 	rc = s->emit(s->user, &rec);
 	obs_record_done(&rec);
 	s->totals.records++;
@@ -281,7 +361,9 @@ static int core_item(struct sensor *s, const struct chunk *c, size_t i)
 		aggregate_drops(s->agg, c->ctl_a, c->ctl_b);
 		return 0;
 	case IT_REOPEN:
-		if (s->reopen)
+		if (s->emitting)
+			em_post(s, EM_REOPEN, NULL); /* after the records before it */
+		else if (s->reopen)
 			s->reopen(s->reopen_user);
 		return 0;
 	case IT_FINISH:
@@ -349,6 +431,10 @@ static void *worker_main(void *arg)
 		(void)pthread_cond_signal(&s->cond_free);
 		(void)pthread_mutex_unlock(&s->mu);
 	}
+	if (s->emitting) {
+		em_post(s, EM_QUIT, NULL);
+		(void)pthread_join(s->emitter, NULL);
+	}
 	return NULL;
 }
 
@@ -415,8 +501,20 @@ int sensor_start_worker(struct sensor *s)
 	(void)pthread_mutex_init(&s->mu, NULL);
 	(void)pthread_cond_init(&s->cond_full, NULL);
 	(void)pthread_cond_init(&s->cond_free, NULL);
+	/* the emitter is optional: without it the worker emits, as without a worker */
+	(void)pthread_mutex_init(&s->em_mu, NULL);
+	(void)pthread_cond_init(&s->em_cond, NULL);
+	s->em_task = EM_IDLE;
+	s->emitting = pthread_create(&s->emitter, NULL, emitter_main, s) == 0;
 	rc = pthread_create(&s->worker, NULL, worker_main, s);
 	if (rc != 0) {
+		if (s->emitting) {
+			em_post(s, EM_QUIT, NULL);
+			(void)pthread_join(s->emitter, NULL);
+			s->emitting = false;
+		}
+		(void)pthread_cond_destroy(&s->em_cond);
+		(void)pthread_mutex_destroy(&s->em_mu);
 		(void)pthread_cond_destroy(&s->cond_full);
 		(void)pthread_cond_destroy(&s->cond_free);
 		(void)pthread_mutex_destroy(&s->mu);
@@ -497,8 +595,18 @@ int sensor_finish(struct sensor *s, uint64_t now_usec, bool live)
 	int rc = control(s, IT_FINISH, now_usec, live, 0);
 
 	if (s->threaded) {
-		(void)pthread_join(s->worker, NULL);
+		(void)pthread_join(s->worker, NULL); /* it joined the emitter */
 		s->threaded = false;
+		if (s->emitting) {
+			s->emitting = false;
+			s->totals.emit_errors += s->em_errors;
+			s->em_errors = 0;
+			if (s->em_last_rc < 0)
+				s->last_rc = s->em_last_rc;
+			s->em_last_rc = 0;
+		}
+		(void)pthread_cond_destroy(&s->em_cond);
+		(void)pthread_mutex_destroy(&s->em_mu);
 		(void)pthread_cond_destroy(&s->cond_full);
 		(void)pthread_cond_destroy(&s->cond_free);
 		(void)pthread_mutex_destroy(&s->mu);
