@@ -38,6 +38,7 @@ enum item_kind {
 
 #define ITEMS_PER_CHUNK 512
 #define QUEUE_CHUNKS	32
+#define CHUNK_AHEAD	8 /* packets whose chunk lines process_chunk prefetches ahead */
 
 /* Items as parallel arrays, so that a run of packets is handed to the tables in place and
  * each packet writes (and the worker reads) only its kind and its struct agg_pkt: item i is
@@ -386,6 +387,8 @@ static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 		/* a run of packets inside the open interval goes to the tables in place */
 		while (s->open && j < c->n && c->kind[j] == IT_PKT &&
 		       (int64_t)(c->p[j].ts_usec / 1000000u) < s->end) {
+			/* the reader's core wrote these lines: ask for them well ahead */
+			__builtin_prefetch(&c->p[j + CHUNK_AHEAD < c->n ? j + CHUNK_AHEAD : j], 0);
 			if ((int64_t)(c->p[j].ts_usec / 1000000u) < s->start)
 				aggregate_ts_backwards(s->agg);
 			j++;
