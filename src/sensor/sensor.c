@@ -74,6 +74,7 @@ struct sensor {
 	/* the worker and its queue; all below is guarded by mu except cur, which only the
 	 * reader touches */
 	bool threaded;
+	bool emitting; /* the emitter below runs; false without a worker */
 	pthread_t worker;
 	pthread_mutex_t mu;
 	pthread_cond_t cond_full, cond_free;
@@ -84,16 +85,14 @@ struct sensor {
 	size_t q_head, q_len;
 	struct chunk *cur;
 
-	/* the emitter (started with the worker; emitting is false without one): one task at a
-	 * time, guarded by em_mu */
-	bool emitting;
+	/* the emitter (started with the worker): one task at a time, guarded by em_mu */
 	pthread_t emitter;
 	pthread_mutex_t em_mu;
 	pthread_cond_t em_cond;
 	enum em_task em_task;
+	int em_last_rc;
 	struct obs_record em_rec; /* EM_RECORD */
 	uint64_t em_errors;	  /* emit errors; added to totals when the emitter is joined */
-	int em_last_rc;
 };
 
 static void params_from_config(const struct sensor_config *cfg, struct aggregate_params *p)
