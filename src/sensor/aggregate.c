@@ -351,6 +351,9 @@ size_t aggregate_memory_bound(const struct aggregate_params *p)
 	if (!ckd_size_mul(PORT_CELLS, sizeof(struct obs_port), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
+	/* the two index arrays that rank the ports (port_order) */
+	if (!ckd_size_mul(PORT_CELLS, 2 * sizeof(uint32_t), &x) || !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
 	if (!ckd_size_mul(p->max_scanners, sizeof(struct obs_scanner), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
@@ -440,53 +443,66 @@ static inline uint64_t source_key(const struct ip_addr *src)
 	return hash_u64(hash_u64(w0) ^ w1) & ~V4_MARK;
 }
 
-void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret)
+void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret,
+			struct agg_extra *ret_x)
 {
+	uint32_t pidx;
+	uint16_t port;
+
+	switch (pkt->l4) {
+	case L4_TCP:
+		port = pkt->dport;
+		pidx = PORT_BASE_TCP + port;
+		break;
+	case L4_UDP:
+		port = pkt->dport;
+		pidx = PORT_BASE_UDP + port;
+		break;
+	case L4_ICMP:
+		port = pkt->icmp_type;
+		pidx = PORT_BASE_ICMP + port;
+		break;
+	case L4_ICMP6:
+		port = pkt->icmp_type;
+		pidx = PORT_BASE_ICMP6 + port;
+		break;
+	default:
+		port = pkt->ipproto;
+		pidx = PORT_BASE_OTHER + port;
+		break;
+	}
+	/* everything is computed from *pkt, *v and locals, and *ret is only written: its lines
+	 * are often still in the counting thread's cache, and a load from them that the store
+	 * buffer cannot forward waits until they arrive */
+	uint64_t skey = source_key(&pkt->src), pk = addr_port_key(&pkt->src, pidx);
+	uint64_t dk = addr_port_key(&pkt->dst, pidx), tk = 0;
+	if (v->cls == CLASS_PROBE) {
+		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
+		tk = hash_u64(hash_u64(pk ^ w0) ^ w1);
+	}
+	ret->k.skey = skey;
+	ret->k.sh = hash_u64(skey);
+	ret->k.pk = pk;
+	ret->k.ph = hash_u64(pk);
+	ret->k.dk = dk;
+	ret->k.dh = hash_u64(dk);
+	ret->k.tk = tk;
 	ret->ts_usec = pkt->ts_usec;
-	ret->src = pkt->src;
-	ret->dst = pkt->dst;
-	ret->victim = v->victim;
 	ret->wire_len = pkt->wire_len;
+	ret->pidx = pidx;
+	ret->port = port;
 	ret->noise = v->noise;
-	ret->victim_port = v->victim_port;
 	ret->ipver = pkt->ipver;
 	ret->l4 = (uint8_t)pkt->l4;
 	ret->cls = (uint8_t)v->cls;
 	ret->tools = v->tools;
-	ret->victim_ok = v->victim_ok;
-	switch (pkt->l4) {
-	case L4_TCP:
-		ret->port = pkt->dport;
-		ret->pidx = PORT_BASE_TCP + pkt->dport;
-		break;
-	case L4_UDP:
-		ret->port = pkt->dport;
-		ret->pidx = PORT_BASE_UDP + pkt->dport;
-		break;
-	case L4_ICMP:
-		ret->port = pkt->icmp_type;
-		ret->pidx = PORT_BASE_ICMP + pkt->icmp_type;
-		break;
-	case L4_ICMP6:
-		ret->port = pkt->icmp_type;
-		ret->pidx = PORT_BASE_ICMP6 + pkt->icmp_type;
-		break;
-	default:
-		ret->port = pkt->ipproto;
-		ret->pidx = PORT_BASE_OTHER + pkt->ipproto;
-		break;
-	}
-	struct agg_keys *k = &ret->k;
-	k->skey = source_key(&ret->src);
-	k->sh = hash_u64(k->skey);
-	k->pk = addr_port_key(&ret->src, ret->pidx);
-	k->ph = hash_u64(k->pk);
-	k->dk = addr_port_key(&ret->dst, ret->pidx);
-	k->dh = hash_u64(k->dk);
-	k->tk = 0;
-	if (ret->cls == CLASS_PROBE) {
-		uint64_t w1, w0 = addr_words(&ret->dst, &w1);
-		k->tk = hash_u64(hash_u64(k->pk ^ w0) ^ w1);
+	if (pkt->src.family != 4)
+		ret_x->src6 = pkt->src;
+	if (v->cls == CLASS_BACKSCATTER) {
+		ret_x->victim = v->victim;
+		ret_x->dst = pkt->dst;
+		ret_x->victim_port = v->victim_port;
+		ret_x->victim_ok = v->victim_ok;
 	}
 }
 
@@ -514,8 +530,9 @@ static void source_grow(struct aggregate *a)
 	table_free(old, old_n, sizeof(*old));
 }
 
-/* Find or insert the source with key (hash h). NULL when full (counted). May grow the table. */
-static inline struct src_slot *source_get(struct aggregate *a, const struct ip_addr *src,
+/* Find or insert the source with key (hash h); an IPv6 source's address is x->src6. NULL when
+ * full (counted). May grow the table. */
+static inline struct src_slot *source_get(struct aggregate *a, const struct agg_extra *x,
 					  uint64_t key, uint64_t h)
 {
 	uint32_t i = (uint32_t)h & a->src_mask;
@@ -538,8 +555,17 @@ static inline struct src_slot *source_get(struct aggregate *a, const struct ip_a
 			memset(s, 0, sizeof(*s));
 			s->key = key;
 			s->epoch = a->epoch;
-			s->family = src->family;
-			memcpy(s->addr, src->a, 16);
+			if (key & V4_MARK) {
+				/* the key holds the address: V4_MARK | host-order address */
+				s->family = 4;
+				s->addr[0] = (uint8_t)(key >> 24);
+				s->addr[1] = (uint8_t)(key >> 16);
+				s->addr[2] = (uint8_t)(key >> 8);
+				s->addr[3] = (uint8_t)key;
+			} else {
+				s->family = x->src6.family;
+				memcpy(s->addr, x->src6.a, 16);
+			}
 			s->first_off = UINT32_MAX;
 			a->src_used++;
 			return s;
@@ -585,10 +611,15 @@ static void scanner_note(struct aggregate *a, struct src_slot *s, uint8_t proto,
 
 /* Prefetch the slots of one packet, to be counted a few packets later. Always inlined: gcc
  * takes a call of it for one without effects, and drops it. */
-static inline __attribute__((always_inline)) void packet_prefetch(const struct aggregate *a,
-								  const struct agg_pkt *pkt)
+static inline __attribute__((always_inline)) void
+packet_prefetch(const struct aggregate *a, const struct agg_pkt *pkt, const struct agg_extra *x)
 {
 	const struct agg_keys *k = &pkt->k;
+	/* the side data, where used, is on one or two lines that the reading thread wrote */
+	if (pkt->cls == CLASS_BACKSCATTER || pkt->ipver != 4) {
+		__builtin_prefetch(&x->src6, 0);
+		__builtin_prefetch(&x->victim_ok, 0);
+	}
 	__builtin_prefetch(&a->ports[pkt->pidx], 1);
 	__builtin_prefetch(&a->src[k->sh & a->src_mask], 1);
 	__builtin_prefetch(&a->pairs.slots[k->ph & a->pairs.mask], 1);
@@ -597,7 +628,8 @@ static inline __attribute__((always_inline)) void packet_prefetch(const struct a
 		__builtin_prefetch(&a->triples.slots[k->tk & a->triples.mask], 1);
 }
 
-static void account_packet(struct aggregate *a, const struct agg_pkt *pkt)
+static void account_packet(struct aggregate *a, const struct agg_pkt *pkt,
+			   const struct agg_extra *x)
 {
 	const struct agg_keys *k = &pkt->k;
 	uint32_t pidx = pkt->pidx;
@@ -619,7 +651,7 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt)
 	pc->packets++;
 
 	/* per source */
-	struct src_slot *s = source_get(a, &pkt->src, k->skey, k->sh);
+	struct src_slot *s = source_get(a, x, k->skey, k->sh);
 	if (s) {
 		uint64_t off = pkt->ts_usec > a->start_usec ? pkt->ts_usec - a->start_usec : 0;
 		uint32_t o = off > UINT32_MAX ? UINT32_MAX : (uint32_t)off;
@@ -659,15 +691,16 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt)
 
 	/* backscatter attacks */
 	if (pkt->cls == CLASS_BACKSCATTER) {
-		if (!pkt->victim_ok)
+		if (!x->victim_ok)
 			r->icmp_mismatch++;
 		else
-			(void)dos_table_add(a->dos, &pkt->victim, pkt->l4, &pkt->dst,
-					    pkt->victim_port, pkt->ts_usec);
+			(void)dos_table_add(a->dos, &x->victim, pkt->l4, &x->dst, x->victim_port,
+					    pkt->ts_usec);
 	}
 }
 
-void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n)
+void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, const struct agg_extra *xs,
+		       size_t n)
 {
 	size_t ahead = n < AGGREGATE_AHEAD ? n : AGGREGATE_AHEAD;
 
@@ -675,19 +708,20 @@ void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n
 	 * packet i is counted, so that a steady number of memory loads is in flight while the
 	 * packets are counted (the tables are too large for the caches) */
 	for (size_t i = 0; i < ahead; i++)
-		packet_prefetch(a, &pkts[i]);
+		packet_prefetch(a, &pkts[i], &xs[i]);
 	for (size_t i = 0; i < n; i++) {
 		if (i + AGGREGATE_AHEAD < n)
-			packet_prefetch(a, &pkts[i + AGGREGATE_AHEAD]);
-		account_packet(a, &pkts[i]);
+			packet_prefetch(a, &pkts[i + AGGREGATE_AHEAD], &xs[i + AGGREGATE_AHEAD]);
+		account_packet(a, &pkts[i], &xs[i]);
 	}
 }
 
 void aggregate_packet(struct aggregate *a, const struct packet *pkt, const struct pkt_verdict *v)
 {
 	struct agg_pkt p;
-	aggregate_pkt_make(pkt, v, &p);
-	aggregate_packets(a, &p, 1);
+	struct agg_extra x;
+	aggregate_pkt_make(pkt, v, &p, &x);
+	aggregate_packets(a, &p, &x, 1);
 }
 
 void aggregate_undecoded(struct aggregate *a, enum decode_result r)
@@ -830,6 +864,71 @@ static const char *scanner_tool(const struct src_slot *s)
 	return NULL;
 }
 
+static void port_row(const struct port_cell *cells, uint32_t i, struct obs_port *p)
+{
+	const struct port_cell *c = &cells[i];
+	if (i < PORT_BASE_UDP) {
+		p->proto = OBS_TCP;
+		p->port = (uint16_t)i;
+	} else if (i < PORT_BASE_ICMP) {
+		p->proto = OBS_UDP;
+		p->port = (uint16_t)(i - PORT_BASE_UDP);
+	} else if (i < PORT_BASE_ICMP6) {
+		p->proto = OBS_ICMP;
+		p->port = (uint16_t)(i - PORT_BASE_ICMP);
+	} else if (i < PORT_BASE_OTHER) {
+		p->proto = OBS_ICMP6;
+		p->port = (uint16_t)(i - PORT_BASE_ICMP6);
+	} else {
+		p->proto = OBS_OTHER;
+		p->port = (uint16_t)(i - PORT_BASE_OTHER);
+	}
+	p->packets = c->packets;
+	p->sources = c->sources;
+	p->destinations = c->dsts;
+}
+
+/* The np cells with packets in port_cmp's order (most packets first, then by protocol and
+ * port), as a new array of cell indexes; NULL on out-of-memory. Cell index order is protocol
+ * and port order, so a stable sort by packets alone gives that order: a least significant
+ * digit radix sort, a byte at a time, skipping the bytes that all counts share (the high ones). */
+static uint32_t *port_order(const struct port_cell *cells, size_t np)
+{
+	uint32_t *order, *tmp;
+	size_t k = 0, count[256];
+
+	ALLOC_ARRAY(order, np);
+	ALLOC_ARRAY(tmp, np);
+	if (!order || !tmp) {
+		free(order);
+		free(tmp);
+		return NULL;
+	}
+	for (uint32_t i = 0; i < PORT_CELLS; i++)
+		if (cells[i].packets)
+			order[k++] = i;
+	for (unsigned shift = 0; shift < 64; shift += 8) {
+		memset(count, 0, sizeof(count));
+		for (size_t j = 0; j < np; j++)
+			count[255 - ((cells[order[j]].packets >> shift) & 255)]++;
+		if (count[255 - ((cells[order[0]].packets >> shift) & 255)] == np)
+			continue; /* every count has this byte: the order stands */
+		size_t sum = 0;
+		for (unsigned d = 0; d < 256; d++) {
+			size_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (size_t j = 0; j < np; j++)
+			tmp[count[255 - ((cells[order[j]].packets >> shift) & 255)]++] = order[j];
+		uint32_t *t = order;
+		order = tmp;
+		tmp = t;
+	}
+	free(tmp);
+	return order;
+}
+
 int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_record *ret)
 {
 	struct obs_record *r = &a->r;
@@ -845,33 +944,19 @@ int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_reco
 		ALLOC_ARRAY(r->ports, np);
 		if (!r->ports)
 			goto nomem;
-		size_t k = 0;
-		for (uint32_t i = 0; i < PORT_CELLS; i++) {
-			const struct port_cell *c = &a->ports[i];
-			if (!c->packets)
-				continue;
-			struct obs_port *p = &r->ports[k++];
-			if (i < PORT_BASE_UDP) {
-				p->proto = OBS_TCP;
-				p->port = (uint16_t)i;
-			} else if (i < PORT_BASE_ICMP) {
-				p->proto = OBS_UDP;
-				p->port = (uint16_t)(i - PORT_BASE_UDP);
-			} else if (i < PORT_BASE_ICMP6) {
-				p->proto = OBS_ICMP;
-				p->port = (uint16_t)(i - PORT_BASE_ICMP);
-			} else if (i < PORT_BASE_OTHER) {
-				p->proto = OBS_ICMP6;
-				p->port = (uint16_t)(i - PORT_BASE_ICMP6);
-			} else {
-				p->proto = OBS_OTHER;
-				p->port = (uint16_t)(i - PORT_BASE_OTHER);
-			}
-			p->packets = c->packets;
-			p->sources = c->sources;
-			p->destinations = c->dsts;
+		uint32_t *order = port_order(a->ports, np);
+		if (order) {
+			for (size_t k = 0; k < np; k++)
+				port_row(a->ports, order[k], &r->ports[k]);
+			free(order);
+		} else {
+			/* no room for the ranking: rows in cell order, then a comparison sort */
+			size_t k = 0;
+			for (uint32_t i = 0; i < PORT_CELLS; i++)
+				if (a->ports[i].packets)
+					port_row(a->ports, i, &r->ports[k++]);
+			qsort(r->ports, np, sizeof(*r->ports), port_cmp);
 		}
-		qsort(r->ports, np, sizeof(*r->ports), port_cmp);
 		r->n_ports = np;
 	}
 

@@ -57,25 +57,37 @@ struct agg_keys {
 
 /* What the tables need of one packet, made from the decoder's and classifier's output by
  * aggregate_pkt_make() (pure; any thread), keys and hashes included, so that the thread that
- * counts only probes the tables. Smaller than both, so it is cheap to queue. */
+ * counts only probes the tables. Queued from one thread to the other for every packet, so it
+ * holds only what every packet needs (80 bytes); the rest is in struct agg_extra. */
 struct agg_pkt {
 	struct agg_keys k;
 	uint64_t ts_usec;
-	struct ip_addr src, dst;
-	struct ip_addr victim; /* backscatter: who is attacked (see struct pkt_verdict) */
 	uint32_t wire_len;
 	uint32_t pidx; /* port cell: protocol base + port, ICMP type or IP protocol */
 	uint16_t port; /* destination port, ICMP type, or IP protocol */
 	uint16_t noise;
-	uint16_t victim_port;
-	uint8_t ipver, l4, cls, tools, victim_ok;
+	uint8_t ipver, l4, cls, tools;
 };
 
-void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret);
+/* What only some packets need, kept apart so that the others never write or read it: the
+ * IPv6 source's address (an IPv4 source's is in its key), and a backscatter packet's victim and
+ * destination. The fields a packet does not need are left unwritten. */
+struct agg_extra {
+	struct ip_addr src6;   /* ipver 6 */
+	struct ip_addr victim; /* cls CLASS_BACKSCATTER: who is attacked (see struct pkt_verdict) */
+	struct ip_addr dst;    /* cls CLASS_BACKSCATTER */
+	uint16_t victim_port;  /* cls CLASS_BACKSCATTER */
+	uint8_t victim_ok;     /* cls CLASS_BACKSCATTER */
+};
 
-/* Account n packets in order; the same result as n calls of aggregate_packet, faster. */
+void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, struct agg_pkt *ret,
+			struct agg_extra *ret_x);
+
+/* Account n packets in order (pkts[i] with xs[i]); the same result as n calls of
+ * aggregate_packet, faster. */
 #define AGGREGATE_AHEAD 16 /* packets whose table slots are prefetched ahead */
-void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, size_t n);
+void aggregate_packets(struct aggregate *a, const struct agg_pkt *pkts, const struct agg_extra *xs,
+		       size_t n);
 
 /* Count a frame that was not decoded, by reason; and one outside the dark prefixes. */
 void aggregate_undecoded(struct aggregate *a, enum decode_result r);

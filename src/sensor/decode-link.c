@@ -104,7 +104,12 @@ enum decode_result decode_packet(int dlt, const uint8_t *data, size_t caplen, st
 	uint64_t ts = ret->ts_usec;
 	uint32_t wire = ret->wire_len;
 
-	memset(ret, 0, sizeof(*ret));
+	/* Zeroed in two parts: one memset of the whole struct is compiled to "rep stos", whose
+	 * start-up cost was most of this function's time; parts of at most 64 bytes become a few
+	 * vector stores. */
+	_Static_assert(sizeof(*ret) > 64 && sizeof(*ret) <= 192, "struct packet zeroed in parts");
+	memset(ret, 0, 64);
+	memset((unsigned char *)ret + 64, 0, sizeof(*ret) - 64);
 	ret->ts_usec = ts;
 	ret->wire_len = wire;
 	ret->l4 = L4_OTHER;

@@ -5,7 +5,11 @@
  * sensor_start_worker() the counting stage runs on a thread of its own: items travel in chunks
  * of ITEMS_PER_CHUNK through a bounded queue (QUEUE_CHUNKS chunks, so memory is fixed), and
  * control events (ticks, drops, reopen, finish) travel in the same queue, so every event is
- * seen in capture order. Without a worker both stages run on the caller's thread.
+ * seen in capture order. With a worker, closed intervals are handed to a third thread, the
+ * emitter, which runs the emit callback (encoding and writing, a few MB per interval on a
+ * busy telescope) and the reopen callback in order while the worker counts on; the worker
+ * waits for the emitter before it builds the next record, so that at most one record exists,
+ * as without it. Without a worker all of this runs on the caller's thread.
  */
 #include "sensor.h"
 
@@ -32,22 +36,25 @@ enum item_kind {
 	IT_FINISH,     /* end of input at .ts_usec; .a = live */
 };
 
-struct item {
-	uint8_t kind;
-	uint8_t reason;
-	uint64_t ts_usec;
-	uint64_t a, b;
-};
-
 #define ITEMS_PER_CHUNK 512
 #define QUEUE_CHUNKS	32
+#define CHUNK_AHEAD	8 /* packets whose chunk lines process_chunk prefetches ahead */
 
-/* Headers and packets in separate arrays: a run of packets is handed to the tables in place. */
+/* Items as parallel arrays, so that a run of packets is handed to the tables in place and
+ * each packet writes (and the worker reads) only its kind and its struct agg_pkt: item i is
+ * kind[i], its time p[i].ts_usec, and for a packet p[i] and x[i] (see struct agg_extra); an
+ * undecoded frame's reason is reason[i]. A control item ends its chunk (item_commit), so a
+ * chunk holds at most one, the last, and its arguments are ctl_a and ctl_b. */
 struct chunk {
 	size_t n;
-	struct item it[ITEMS_PER_CHUNK];
+	uint64_t ctl_a, ctl_b;
+	uint8_t kind[ITEMS_PER_CHUNK];
+	uint8_t reason[ITEMS_PER_CHUNK];
 	struct agg_pkt p[ITEMS_PER_CHUNK];
+	struct agg_extra x[ITEMS_PER_CHUNK];
 };
+
+enum em_task { EM_IDLE = 0, EM_RECORD, EM_REOPEN, EM_QUIT };
 
 struct sensor {
 	const struct sensor_config *cfg;
@@ -67,6 +74,7 @@ struct sensor {
 	/* the worker and its queue; all below is guarded by mu except cur, which only the
 	 * reader touches */
 	bool threaded;
+	bool emitting; /* the emitter below runs; false without a worker */
 	pthread_t worker;
 	pthread_mutex_t mu;
 	pthread_cond_t cond_full, cond_free;
@@ -76,6 +84,15 @@ struct sensor {
 	struct chunk *queue[QUEUE_CHUNKS];
 	size_t q_head, q_len;
 	struct chunk *cur;
+
+	/* the emitter (started with the worker): one task at a time, guarded by em_mu */
+	pthread_t emitter;
+	pthread_mutex_t em_mu;
+	pthread_cond_t em_cond;
+	enum em_task em_task;
+	int em_last_rc;
+	struct obs_record em_rec; /* EM_RECORD */
+	uint64_t em_errors;	  /* emit errors; added to totals when the emitter is joined */
 };
 
 static void params_from_config(const struct sensor_config *cfg, struct aggregate_params *p)
@@ -155,12 +172,70 @@ static void begin(struct sensor *s, int64_t start, int64_t end, bool partial)
 	aggregate_begin(s->agg, start, end);
 }
 
+/* --- the emitter ---------------------------------------------------------------------------- */
+
+/* Wait until the emitter has finished its task. */
+static void em_wait_idle(struct sensor *s)
+{
+	(void)pthread_mutex_lock(&s->em_mu);
+	while (s->em_task != EM_IDLE)
+		(void)pthread_cond_wait(&s->em_cond, &s->em_mu);
+	(void)pthread_mutex_unlock(&s->em_mu);
+}
+
+/* Hand the emitter a task (and for EM_RECORD the record, which it then owns). */
+static void em_post(struct sensor *s, enum em_task task, const struct obs_record *rec)
+{
+	(void)pthread_mutex_lock(&s->em_mu);
+	while (s->em_task != EM_IDLE)
+		(void)pthread_cond_wait(&s->em_cond, &s->em_mu);
+	if (rec)
+		s->em_rec = *rec;
+	s->em_task = task;
+	(void)pthread_cond_broadcast(&s->em_cond);
+	(void)pthread_mutex_unlock(&s->em_mu);
+}
+
+static void *emitter_main(void *arg)
+{
+	struct sensor *s = arg;
+
+	for (;;) {
+		(void)pthread_mutex_lock(&s->em_mu);
+		while (s->em_task == EM_IDLE)
+			(void)pthread_cond_wait(&s->em_cond, &s->em_mu);
+		enum em_task task = s->em_task;
+		(void)pthread_mutex_unlock(&s->em_mu);
+
+		if (task == EM_QUIT)
+			return NULL;
+		if (task == EM_RECORD) {
+			int rc = s->emit(s->user, &s->em_rec);
+			obs_record_done(&s->em_rec);
+			if (rc < 0) {
+				s->em_errors++;
+				s->em_last_rc = rc;
+			}
+		} else if (s->reopen) {
+			s->reopen(s->reopen_user);
+		}
+		(void)pthread_mutex_lock(&s->em_mu);
+		s->em_task = EM_IDLE;
+		(void)pthread_cond_broadcast(&s->em_cond);
+		(void)pthread_mutex_unlock(&s->em_mu);
+	}
+}
+
+/* --- intervals ------------------------------------------------------------------------------ */
+
 static int close_interval(struct sensor *s, int64_t end, bool partial, int final)
 {
 	struct obs_record rec;
 	int rc;
 
 	s->open = false;
+	if (s->emitting)
+		em_wait_idle(s); /* the previous record is gone before this one is built */
 	if (aggregate_close(s->agg, end, final, &rec) < 0) {
 		s->totals.emit_errors++;
 		return -ENOMEM;
@@ -169,6 +244,11 @@ static int close_interval(struct sensor *s, int64_t end, bool partial, int final
 	rec.interval = s->cfg->interval;
 	rec.partial = partial;
 	rec.captured = s->captured;
+	if (s->emitting) {
+		em_post(s, EM_RECORD, &rec);
+		s->totals.records++;
+		return 0; /* an emit error is the emitter's to count (em_errors, em_last_rc) */
+	}
 	rc = s->emit(s->user, &rec);
 	obs_record_done(&rec);
 	s->totals.records++;
@@ -189,9 +269,9 @@ static bool is_dark(const struct sensor_config *cfg, const struct ip_addr *dst)
 
 /* --- the counting stage ------------------------------------------------------------------ */
 
-static int core_frame(struct sensor *s, const struct item *it, const struct agg_pkt *p)
+static int core_frame(struct sensor *s, const struct chunk *c, size_t i)
 {
-	int64_t sec = (int64_t)(it->ts_usec / 1000000u);
+	int64_t sec = (int64_t)(c->p[i].ts_usec / 1000000u);
 	int rc = 0;
 
 	if (!s->open) {
@@ -204,9 +284,9 @@ static int core_frame(struct sensor *s, const struct item *it, const struct agg_
 	}
 	s->captured++;
 	s->totals.frames++;
-	switch (it->kind) {
+	switch (c->kind[i]) {
 	case IT_UNDECODED:
-		aggregate_undecoded(s->agg, (enum decode_result)it->reason);
+		aggregate_undecoded(s->agg, (enum decode_result)c->reason[i]);
 		break;
 	case IT_NOT_DARK:
 		aggregate_not_dark(s->agg);
@@ -216,7 +296,7 @@ static int core_frame(struct sensor *s, const struct item *it, const struct agg_
 		if (sec < s->start)
 			aggregate_ts_backwards(s->agg);
 		s->totals.packets++;
-		aggregate_packets(s->agg, p, 1);
+		aggregate_packets(s->agg, &c->p[i], &c->x[i], 1);
 		break;
 	}
 	return rc;
@@ -263,27 +343,31 @@ static int core_finish(struct sensor *s, uint64_t now_usec, bool live)
 	return close_interval(s, s->end, s->partial, 1);
 }
 
-static int core_item(struct sensor *s, const struct item *it, const struct agg_pkt *p)
+static int core_item(struct sensor *s, const struct chunk *c, size_t i)
 {
-	switch (it->kind) {
+	uint64_t ts = c->p[i].ts_usec;
+
+	switch (c->kind[i]) {
 	case IT_PKT:
 	case IT_UNDECODED:
 	case IT_NOT_DARK:
-		return core_frame(s, it, p);
+		return core_frame(s, c, i);
 	case IT_START_LIVE:
-		core_start_live(s, it->ts_usec);
+		core_start_live(s, ts);
 		return 0;
 	case IT_TICK:
-		return core_tick(s, it->ts_usec);
+		return core_tick(s, ts);
 	case IT_DROPS:
-		aggregate_drops(s->agg, it->a, it->b);
+		aggregate_drops(s->agg, c->ctl_a, c->ctl_b);
 		return 0;
 	case IT_REOPEN:
-		if (s->reopen)
+		if (s->emitting)
+			em_post(s, EM_REOPEN, NULL); /* after the records before it */
+		else if (s->reopen)
 			s->reopen(s->reopen_user);
 		return 0;
 	case IT_FINISH:
-		return core_finish(s, it->ts_usec, it->a != 0);
+		return core_finish(s, ts, c->ctl_a != 0);
 	default:
 		return 0;
 	}
@@ -300,9 +384,11 @@ static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 	for (size_t i = 0; i < c->n;) {
 		size_t j = i;
 		/* a run of packets inside the open interval goes to the tables in place */
-		while (s->open && j < c->n && c->it[j].kind == IT_PKT &&
-		       (int64_t)(c->it[j].ts_usec / 1000000u) < s->end) {
-			if ((int64_t)(c->it[j].ts_usec / 1000000u) < s->start)
+		while (s->open && j < c->n && c->kind[j] == IT_PKT &&
+		       (int64_t)(c->p[j].ts_usec / 1000000u) < s->end) {
+			/* the reader's core wrote these lines: ask for them well ahead */
+			__builtin_prefetch(&c->p[j + CHUNK_AHEAD < c->n ? j + CHUNK_AHEAD : j], 0);
+			if ((int64_t)(c->p[j].ts_usec / 1000000u) < s->start)
 				aggregate_ts_backwards(s->agg);
 			j++;
 		}
@@ -310,14 +396,14 @@ static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 			s->captured += j - i;
 			s->totals.frames += j - i;
 			s->totals.packets += j - i;
-			aggregate_packets(s->agg, &c->p[i], j - i);
+			aggregate_packets(s->agg, &c->p[i], &c->x[i], j - i);
 			i = j;
 			continue;
 		}
-		int rc = core_item(s, &c->it[i], &c->p[i]);
+		int rc = core_item(s, c, i);
 		if (rc < 0)
 			last = rc;
-		if (c->it[i].kind == IT_FINISH)
+		if (c->kind[i] == IT_FINISH)
 			*ret_done = true;
 		i++;
 	}
@@ -347,6 +433,10 @@ static void *worker_main(void *arg)
 		(void)pthread_cond_signal(&s->cond_free);
 		(void)pthread_mutex_unlock(&s->mu);
 	}
+	if (s->emitting) {
+		em_post(s, EM_QUIT, NULL);
+		(void)pthread_join(s->emitter, NULL);
+	}
 	return NULL;
 }
 
@@ -363,14 +453,12 @@ static void ship(struct sensor *s)
 	s->cur = NULL;
 }
 
-/* A slot for the next item, in the reader's chunk (threaded) or the local one; its packet
- * goes in *ret_p. */
-static struct item *item_slot(struct sensor *s, struct agg_pkt **ret_p)
+/* The chunk that takes the next item (at index ->n): the reader's (threaded) or the local
+ * one. */
+static struct chunk *item_chunk(struct sensor *s)
 {
-	if (!s->threaded) {
-		*ret_p = &s->local->p[s->local->n];
-		return &s->local->it[s->local->n];
-	}
+	if (!s->threaded)
+		return s->local;
 	if (!s->cur) {
 		(void)pthread_mutex_lock(&s->mu);
 		while (s->n_free == 0)
@@ -378,19 +466,17 @@ static struct item *item_slot(struct sensor *s, struct agg_pkt **ret_p)
 		s->cur = s->free_list[--s->n_free];
 		(void)pthread_mutex_unlock(&s->mu);
 	}
-	*ret_p = &s->cur->p[s->cur->n];
-	return &s->cur->it[s->cur->n];
+	return s->cur;
 }
 
-/* Commit the item from item_slot. A full chunk, or one ending in a control item, is queued
- * for the worker, or without a worker counted at once (returning the emit error, if any). */
-static int item_commit(struct sensor *s, const struct item *it)
+/* Commit the item written at c->n (c from item_chunk). A full chunk, or one ending in a
+ * control item, is queued for the worker, or without a worker counted at once (returning the
+ * emit error, if any). */
+static int item_commit(struct sensor *s, struct chunk *c)
 {
-	struct chunk *c = s->threaded ? s->cur : s->local;
 	bool done = false;
 
-	c->n++;
-	if (c->n < ITEMS_PER_CHUNK && it->kind <= IT_NOT_DARK)
+	if (++c->n < ITEMS_PER_CHUNK && c->kind[c->n - 1] <= IT_NOT_DARK)
 		return 0;
 	if (s->threaded) {
 		ship(s);
@@ -417,8 +503,20 @@ int sensor_start_worker(struct sensor *s)
 	(void)pthread_mutex_init(&s->mu, NULL);
 	(void)pthread_cond_init(&s->cond_full, NULL);
 	(void)pthread_cond_init(&s->cond_free, NULL);
+	/* the emitter is optional: without it the worker emits, as without a worker */
+	(void)pthread_mutex_init(&s->em_mu, NULL);
+	(void)pthread_cond_init(&s->em_cond, NULL);
+	s->em_task = EM_IDLE;
+	s->emitting = pthread_create(&s->emitter, NULL, emitter_main, s) == 0;
 	rc = pthread_create(&s->worker, NULL, worker_main, s);
 	if (rc != 0) {
+		if (s->emitting) {
+			em_post(s, EM_QUIT, NULL);
+			(void)pthread_join(s->emitter, NULL);
+			s->emitting = false;
+		}
+		(void)pthread_cond_destroy(&s->em_cond);
+		(void)pthread_mutex_destroy(&s->em_mu);
 		(void)pthread_cond_destroy(&s->cond_full);
 		(void)pthread_cond_destroy(&s->cond_free);
 		(void)pthread_mutex_destroy(&s->mu);
@@ -435,37 +533,37 @@ int sensor_start_worker(struct sensor *s)
 int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
 		 uint32_t wire_len)
 {
-	struct agg_pkt *p;
-	struct item *it = item_slot(s, &p);
+	struct chunk *c = item_chunk(s);
+	size_t i = c->n;
 	struct packet pkt;
 	struct pkt_verdict v;
 
-	it->ts_usec = ts_usec;
 	pkt.ts_usec = ts_usec;
 	pkt.wire_len = wire_len;
 	enum decode_result r = decode_packet(dlt, data, caplen, &pkt);
 	if (r != DECODE_OK) {
-		it->kind = IT_UNDECODED;
-		it->reason = (uint8_t)r;
+		c->kind[i] = IT_UNDECODED;
+		c->reason[i] = (uint8_t)r;
+		c->p[i].ts_usec = ts_usec;
 	} else if (!is_dark(s->cfg, &pkt.dst)) {
-		it->kind = IT_NOT_DARK;
+		c->kind[i] = IT_NOT_DARK;
+		c->p[i].ts_usec = ts_usec;
 	} else {
-		it->kind = IT_PKT;
+		c->kind[i] = IT_PKT;
 		classify_packet(&pkt, &v);
-		aggregate_pkt_make(&pkt, &v, p);
+		aggregate_pkt_make(&pkt, &v, &c->p[i], &c->x[i]);
 	}
-	return item_commit(s, it);
+	return item_commit(s, c);
 }
 
 static int control(struct sensor *s, enum item_kind kind, uint64_t ts, uint64_t a, uint64_t b)
 {
-	struct agg_pkt *p;
-	struct item *it = item_slot(s, &p);
-	it->kind = (uint8_t)kind;
-	it->ts_usec = ts;
-	it->a = a;
-	it->b = b;
-	return item_commit(s, it);
+	struct chunk *c = item_chunk(s);
+	c->kind[c->n] = (uint8_t)kind;
+	c->p[c->n].ts_usec = ts;
+	c->ctl_a = a;
+	c->ctl_b = b;
+	return item_commit(s, c);
 }
 
 void sensor_start_live(struct sensor *s, uint64_t now_usec)
@@ -499,8 +597,18 @@ int sensor_finish(struct sensor *s, uint64_t now_usec, bool live)
 	int rc = control(s, IT_FINISH, now_usec, live, 0);
 
 	if (s->threaded) {
-		(void)pthread_join(s->worker, NULL);
+		(void)pthread_join(s->worker, NULL); /* it joined the emitter */
 		s->threaded = false;
+		if (s->emitting) {
+			s->emitting = false;
+			s->totals.emit_errors += s->em_errors;
+			s->em_errors = 0;
+			if (s->em_last_rc < 0)
+				s->last_rc = s->em_last_rc;
+			s->em_last_rc = 0;
+		}
+		(void)pthread_cond_destroy(&s->em_cond);
+		(void)pthread_mutex_destroy(&s->em_mu);
 		(void)pthread_cond_destroy(&s->cond_full);
 		(void)pthread_cond_destroy(&s->cond_free);
 		(void)pthread_mutex_destroy(&s->mu);

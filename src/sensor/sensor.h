@@ -20,7 +20,8 @@ struct sensor;
  * call. Return 0, or a negative errno to have sensor_* report the failure. */
 typedef int (*sensor_emit_fn)(void *user, const struct obs_record *rec);
 
-/* Called on the counting stage's thread when a reopen was requested (SIGHUP). */
+/* Called when a reopen was requested (SIGHUP), on the thread that calls the emit callback,
+ * after the records closed before the request. */
 typedef void (*sensor_reopen_fn)(void *user);
 
 struct sensor *sensor_new(const struct sensor_config *cfg, sensor_emit_fn emit, void *user);
@@ -31,9 +32,11 @@ void sensor_free(struct sensor *s);
 int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
 		 uint32_t wire_len);
 
-/* Run the counting stage (interval clock, tables, emit and reopen callbacks) on a thread of
- * its own from now on, so that reading and decoding overlap with counting. Returns 0, or
- * -errno (the sensor then keeps working on one thread). sensor_finish() joins the thread. */
+/* Run the counting stage (interval clock, tables) on a thread of its own from now on, and the
+ * emit and reopen callbacks on another, so that reading and decoding, counting, and writing
+ * records overlap. Returns 0, or -errno (the sensor then keeps working on one thread; if only
+ * the second thread cannot start, the counting thread calls the callbacks). sensor_finish()
+ * joins the threads. */
 int sensor_start_worker(struct sensor *s);
 
 /* Ask for outputs to be reopened, in order with the packets before it. */
