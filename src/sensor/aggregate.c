@@ -56,18 +56,25 @@ struct kset8 {
 	uint64_t overflow;
 };
 
+/* A source: what every packet of it updates, two to a cache line (the table is probed at
+ * random, and at a few hundred thousand sources per interval it is as large as the L3 cache).
+ * The rest lives in a struct src_aux, made on the first need: an IPv6 address, tool counts,
+ * the scanner entry. */
 struct src_slot {
 	uint64_t key;
 	uint32_t epoch;
 	uint32_t packets;
 	uint32_t first_off, last_off; /* microseconds after the interval start */
-	uint32_t fp[FP_MAX_BIT];
-	uint32_t scan_idx; /* scanner entry + 1, 0 = none */
-	uint8_t addr[16];
-	uint8_t family;
-	uint8_t scan_refused; /* a scanner the full scanner list could not take */
-	uint8_t pad[2];
-	uint32_t targets; /* distinct (destination, port) pairs probed */
+	uint32_t targets;	      /* distinct (destination, port) pairs probed */
+	uint32_t aux;		      /* its struct src_aux + 1, 0 = none yet */
+};
+
+struct src_aux {
+	uint32_t fp[FP_MAX_BIT]; /* packets with each tool's mark */
+	uint32_t scan_idx;	 /* scanner entry + 1, 0 = none */
+	uint8_t addr[16];	 /* an IPv6 source's address (an IPv4 one is its key) */
+	uint8_t scan_refused;	 /* a scanner the full scanner list could not take */
+	uint8_t pad[3];
 };
 
 struct scan_ent {
@@ -89,6 +96,8 @@ struct aggregate {
 	struct kset8 triples, port_dsts;
 	struct src_slot *src;
 	uint32_t src_mask, src_used, src_limit, src_max_slots;
+	struct src_aux *aux; /* src_limit entries, of which n_aux are used */
+	uint32_t n_aux;	     /* in use in this interval */
 	uint64_t src_overflow;
 	struct scan_ent *scan;
 	uint32_t n_scan;
@@ -101,7 +110,7 @@ struct aggregate {
 	uint64_t tools[FP_MAX_BIT];
 };
 
-_Static_assert(sizeof(struct src_slot) == 64, "source slot is one cache line");
+_Static_assert(sizeof(struct src_slot) == 32, "two source slots to a cache line");
 _Static_assert((int)L4_TCP == (int)OBS_TCP && (int)L4_OTHER == (int)OBS_OTHER,
 	       "l4 and obs protocol numbers agree");
 
@@ -339,6 +348,9 @@ size_t aggregate_memory_bound(const struct aggregate_params *p)
 	if (!ckd_size_mul(slots_for(p->max_sources), sizeof(struct src_slot), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
+	if (!ckd_size_mul(p->max_sources, sizeof(struct src_aux), &x) ||
+	    !ckd_size_add(total, x, &total))
+		return SIZE_MAX;
 	if (!ckd_size_mul(p->max_scanners, sizeof(struct scan_ent), &x) ||
 	    !ckd_size_add(total, x, &total))
 		return SIZE_MAX;
@@ -384,10 +396,11 @@ struct aggregate *aggregate_new(const struct aggregate_params *p)
 	a->src = table_alloc(ns, sizeof(struct src_slot));
 	a->src_mask = ns - 1;
 	a->src_limit = p->max_sources;
+	ALLOC_ARRAY(a->aux, p->max_sources); /* large: mapped by calloc, touched as used */
 	if (p->max_scanners > 0)
 		ALLOC_ARRAY(a->scan, p->max_scanners);
 	a->dos = dos_table_new(&p->dos);
-	if (!a->ports || !a->src || (p->max_scanners > 0 && !a->scan) || !a->dos ||
+	if (!a->ports || !a->src || !a->aux || (p->max_scanners > 0 && !a->scan) || !a->dos ||
 	    kset_init(&a->pairs, p->max_pairs, 1) < 0 ||
 	    kset8_init(&a->triples, p->max_triples, 0) < 0 ||
 	    kset8_init(&a->port_dsts, p->max_port_dsts, 1) < 0) {
@@ -403,6 +416,7 @@ void aggregate_free(struct aggregate *a)
 		return;
 	free(a->ports);
 	table_free(a->src, (size_t)a->src_mask + 1, sizeof(struct src_slot));
+	free(a->aux);
 	free(a->scan);
 	kset_done(&a->pairs);
 	kset8_done(&a->triples);
@@ -506,6 +520,18 @@ void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, s
 	}
 }
 
+/* The source's rarer fields, made zeroed on the first call in the interval. There is always
+ * room: one per source, and a->aux holds as many as the source table. */
+static inline struct src_aux *source_aux(struct aggregate *a, struct src_slot *s)
+{
+	if (!s->aux) {
+		struct src_aux *x = &a->aux[a->n_aux++];
+		memset(x, 0, sizeof(*x));
+		s->aux = a->n_aux;
+	}
+	return &a->aux[s->aux - 1];
+}
+
 static void source_grow(struct aggregate *a)
 {
 	uint32_t old_n = a->src_mask + 1, n = old_n * 2;
@@ -524,8 +550,8 @@ static void source_grow(struct aggregate *a)
 		while (nw[j].epoch == a->epoch)
 			j = (j + 1) & a->src_mask;
 		nw[j] = old[i];
-		if (nw[j].scan_idx)
-			a->scan[nw[j].scan_idx - 1].src_slot = j;
+		if (nw[j].aux && a->aux[nw[j].aux - 1].scan_idx)
+			a->scan[a->aux[nw[j].aux - 1].scan_idx - 1].src_slot = j;
 	}
 	table_free(old, old_n, sizeof(*old));
 }
@@ -555,19 +581,11 @@ static inline struct src_slot *source_get(struct aggregate *a, const struct agg_
 			memset(s, 0, sizeof(*s));
 			s->key = key;
 			s->epoch = a->epoch;
-			if (key & V4_MARK) {
-				/* the key holds the address: V4_MARK | host-order address */
-				s->family = 4;
-				s->addr[0] = (uint8_t)(key >> 24);
-				s->addr[1] = (uint8_t)(key >> 16);
-				s->addr[2] = (uint8_t)(key >> 8);
-				s->addr[3] = (uint8_t)key;
-			} else {
-				s->family = x->src6.family;
-				memcpy(s->addr, x->src6.a, 16);
-			}
 			s->first_off = UINT32_MAX;
 			a->src_used++;
+			/* an IPv4 key holds the address; an IPv6 one is a fingerprint */
+			if (!(key & V4_MARK))
+				memcpy(source_aux(a, s)->addr, x->src6.a, 16);
 			return s;
 		}
 		if (s->key == key)
@@ -580,24 +598,26 @@ static void scanner_note(struct aggregate *a, struct src_slot *s, uint8_t proto,
 			 uint32_t dsts, int crossed)
 {
 	struct scan_ent *e;
+	uint32_t idx = s->aux ? a->aux[s->aux - 1].scan_idx : 0;
 
-	if (s->scan_idx == 0) {
+	if (idx == 0) {
 		if (!crossed && s->targets < a->p.scan_min_targets)
 			return;
+		struct src_aux *x = source_aux(a, s);
 		if (a->n_scan >= a->p.max_scanners) {
 			/* count each refused source once, not each of its later probes */
-			if (!s->scan_refused)
+			if (!x->scan_refused)
 				a->scan_overflow++;
-			s->scan_refused = 1;
+			x->scan_refused = 1;
 			return;
 		}
 		e = &a->scan[a->n_scan++];
 		memset(e, 0, sizeof(*e));
 		e->src_slot = (uint32_t)(s - a->src);
 		e->proto = proto;
-		s->scan_idx = a->n_scan;
+		x->scan_idx = a->n_scan;
 	} else {
-		e = &a->scan[s->scan_idx - 1];
+		e = &a->scan[idx - 1];
 	}
 	if (crossed) {
 		if (e->n_ports < OBS_SCANNER_PORTS)
@@ -660,8 +680,11 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt,
 			s->first_off = o;
 		if (o > s->last_off)
 			s->last_off = o;
-		for (unsigned b = pkt->tools; b; b &= b - 1)
-			s->fp[__builtin_ctz(b)]++;
+		if (pkt->tools) {
+			struct src_aux *sx = source_aux(a, s);
+			for (unsigned b = pkt->tools; b; b &= b - 1)
+				sx->fp[__builtin_ctz(b)]++;
+		}
 	}
 
 	/* distinct sources per port */
@@ -677,11 +700,12 @@ static void account_packet(struct aggregate *a, const struct agg_pkt *pkt,
 	if (pkt->cls == CLASS_PROBE && pair) {
 		if (kset8_add(&a->triples, k->tk, k->tk) == 1) {
 			pair->val++;
-			if (s && ++s->targets == a->p.scan_min_targets && s->scan_idx == 0)
+			uint32_t idx = s && s->aux ? a->aux[s->aux - 1].scan_idx : 0;
+			if (s && ++s->targets == a->p.scan_min_targets && idx == 0)
 				scanner_note(a, s, pkt->l4, 0, pair->val, 0);
-			else if (s && s->scan_idx != 0 && pair->val < a->p.scan_min_dsts &&
-				 pair->val > a->scan[s->scan_idx - 1].max_dsts)
-				a->scan[s->scan_idx - 1].max_dsts = pair->val;
+			else if (idx != 0 && pair->val < a->p.scan_min_dsts &&
+				 pair->val > a->scan[idx - 1].max_dsts)
+				a->scan[idx - 1].max_dsts = pair->val;
 			if (s && pair->val >= a->p.scan_min_dsts) {
 				scanner_note(a, s, pkt->l4, pkt->port, pair->val,
 					     pair->val == a->p.scan_min_dsts);
@@ -782,11 +806,20 @@ static int dos_cmp(const void *x, const void *y)
 	return rank_cmp(p->packets, &p->victim, q->packets, &q->victim);
 }
 
-static void slot_addr(const struct src_slot *s, struct ip_addr *ret)
+static void slot_addr(const struct aggregate *a, const struct src_slot *s, struct ip_addr *ret)
 {
 	memset(ret, 0, sizeof(*ret));
-	ret->family = s->family;
-	memcpy(ret->a, s->addr, 16);
+	if (s->key & V4_MARK) {
+		/* V4_MARK | host-order address */
+		ret->family = 4;
+		ret->a[0] = (uint8_t)(s->key >> 24);
+		ret->a[1] = (uint8_t)(s->key >> 16);
+		ret->a[2] = (uint8_t)(s->key >> 8);
+		ret->a[3] = (uint8_t)s->key;
+	} else {
+		ret->family = 6;
+		memcpy(ret->a, a->aux[s->aux - 1].addr, 16);
+	}
 }
 
 /* Whether x ranks below y: fewer packets, or as many and a higher address. A total order, so
@@ -814,7 +847,7 @@ static int collect_top(struct aggregate *a, struct obs_record *r)
 		if (s->epoch != a->epoch)
 			continue;
 		if (k < n) {
-			slot_addr(s, &h[k].src);
+			slot_addr(a, s, &h[k].src);
 			h[k].packets = s->packets;
 			/* sift up */
 			for (uint32_t c = k++; c > 0;) {
@@ -828,7 +861,7 @@ static int collect_top(struct aggregate *a, struct obs_record *r)
 			}
 		} else {
 			struct obs_top_source cand;
-			slot_addr(s, &cand.src);
+			slot_addr(a, s, &cand.src);
 			cand.packets = s->packets;
 			if (!top_less(&h[0], &cand))
 				continue;
@@ -854,12 +887,15 @@ static int collect_top(struct aggregate *a, struct obs_record *r)
 	return 0;
 }
 
-static const char *scanner_tool(const struct src_slot *s)
+static const char *scanner_tool(const struct aggregate *a, const struct src_slot *s)
 {
 	/* a tool is named when most of the source's packets carry its mark */
 	static const unsigned order[] = {1, 0, 2}; /* masscan, zmap, mirai */
+	if (!s->aux)
+		return NULL;
+	const struct src_aux *x = &a->aux[s->aux - 1];
 	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]); i++)
-		if (s->fp[order[i]] * 2 > s->packets)
+		if (x->fp[order[i]] * 2 > s->packets)
 			return classify_tool_name(order[i]);
 	return NULL;
 }
@@ -968,7 +1004,7 @@ int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_reco
 			const struct scan_ent *e = &a->scan[i];
 			const struct src_slot *s = &a->src[e->src_slot];
 			struct obs_scanner *o = &r->scanners[i];
-			slot_addr(s, &o->src);
+			slot_addr(a, s, &o->src);
 			o->proto = e->proto;
 			o->n_ports = e->n_ports;
 			memcpy(o->ports, e->ports, sizeof(o->ports));
@@ -977,7 +1013,7 @@ int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_reco
 			o->targets = s->targets;
 			o->first_usec = a->start_usec + s->first_off;
 			o->last_usec = a->start_usec + s->last_off;
-			o->tool = scanner_tool(s);
+			o->tool = scanner_tool(a, s);
 		}
 		r->n_scanners = a->n_scan;
 		qsort(r->scanners, r->n_scanners, sizeof(*r->scanners), scanner_cmp);
@@ -1025,6 +1061,7 @@ int aggregate_close(struct aggregate *a, int64_t end, int final, struct obs_reco
 	memset(a->ports, 0, PORT_CELLS * sizeof(*a->ports));
 	a->epoch++;
 	a->src_used = 0;
+	a->n_aux = 0;
 	a->src_overflow = 0;
 	a->pairs.used = 0;
 	a->pairs.overflow = 0;

@@ -54,6 +54,45 @@ static uint64_t usec(int64_t sec)
 	return (uint64_t)sec * 1000000u;
 }
 
+/* A TCP SYN from IPv6 source 2001:db8::S to 2001:db8:ffff::D, with the tool marks given. */
+static void feed6(struct aggregate *a, uint32_t s, uint32_t d, uint16_t dport, uint8_t tools,
+		  uint64_t ts_usec)
+{
+	struct packet pkt;
+	struct pkt_verdict v;
+	uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+
+	memset(&pkt, 0, sizeof(pkt));
+	pkt.ts_usec = ts_usec;
+	pkt.wire_len = 74;
+	pkt.ipver = 6;
+	pkt.ipproto = 6;
+	pkt.l4 = L4_TCP;
+	b[12] = (uint8_t)(s >> 24);
+	b[13] = (uint8_t)(s >> 16);
+	b[14] = (uint8_t)(s >> 8);
+	b[15] = (uint8_t)s;
+	ip_addr_set6(&pkt.src, b);
+	b[4] = b[5] = 0xff;
+	b[12] = (uint8_t)(d >> 24);
+	b[13] = (uint8_t)(d >> 16);
+	b[14] = (uint8_t)(d >> 8);
+	b[15] = (uint8_t)d;
+	ip_addr_set6(&pkt.dst, b);
+	pkt.sport = 40000;
+	pkt.dport = dport;
+	pkt.tcp_flags = 0x02;
+	pkt.ttl = 64;
+	classify_packet(&pkt, &v);
+	v.tools = tools;
+	aggregate_packet(a, &pkt, &v);
+}
+
+static void addr_text(const struct ip_addr *ad, char *out, size_t n)
+{
+	assert_non_null(ip_addr_format(ad, out, n));
+}
+
 static const struct obs_port *find_port(const struct obs_record *r, unsigned proto, unsigned port)
 {
 	for (size_t i = 0; i < r->n_ports; i++)
@@ -228,6 +267,92 @@ static void test_scanner_list_full(void **state)
 	aggregate_free(a);
 }
 
+/* IPv6 sources keep their address, tool marks name a scanner's tool, and both survive the
+ * source table growing while a scanner is open, and the next interval. */
+static void test_ipv6_sources_and_tools(void **state)
+{
+	struct aggregate_params p = params();
+	p.max_sources = 20000;
+	p.max_pairs = 20000;
+	p.top_n = 2;
+	struct aggregate *a = aggregate_new(&p);
+	struct obs_record r;
+	char t[64];
+	(void)state;
+
+	assert_non_null(a);
+	aggregate_begin(a, T0, T0 + 300);
+	/* 2001:db8::7 probes 30 addresses on 23, every packet with masscan's mark */
+	for (uint32_t i = 0; i < 30; i++)
+		feed6(a, 7, 100 + i, 23, FP_MASSCAN, usec(T0 + 1) + i);
+	/* 2001:db8::8: 30 on 2323, zmap's mark on 14 of them (not most): no tool named */
+	for (uint32_t i = 0; i < 30; i++)
+		feed6(a, 8, 100 + i, 2323, i < 14 ? FP_ZMAP : 0, usec(T0 + 2));
+	/* then 6,000 other sources, one packet each: the source table grows */
+	for (uint32_t i = 0; i < 6000; i++)
+		feed6(a, 1000 + i, 1, 80, 0, usec(T0 + 3));
+	feed6(a, 7, 1, 23, FP_MASSCAN, usec(T0 + 4)); /* one more from the first */
+	assert_int_equal(aggregate_close(a, T0 + 300, 0, &r), 0);
+
+	assert_int_equal(r.n_scanners, 2);
+	for (size_t i = 0; i < 2; i++) {
+		const struct obs_scanner *sc = &r.scanners[i];
+		addr_text(&sc->src, t, sizeof t);
+		if (sc->ports[0] == 23) {
+			assert_string_equal(t, "2001:db8::7");
+			assert_int_equal(sc->packets, 31);
+			assert_non_null(sc->tool);
+			assert_string_equal(sc->tool, "masscan");
+			assert_int_equal(sc->first_usec, usec(T0 + 1));
+			assert_int_equal(sc->last_usec, usec(T0 + 4));
+		} else {
+			assert_int_equal(sc->ports[0], 2323);
+			assert_string_equal(t, "2001:db8::8");
+			assert_null(sc->tool);
+		}
+	}
+	assert_int_equal(r.n_top, 2);
+	addr_text(&r.top[0].src, t, sizeof t);
+	assert_string_equal(t, "2001:db8::7");
+	assert_int_equal(r.top[0].packets, 31);
+	addr_text(&r.top[1].src, t, sizeof t);
+	assert_string_equal(t, "2001:db8::8");
+	obs_record_done(&r);
+
+	/* the next interval starts empty: other sources, their own addresses */
+	aggregate_begin(a, T0 + 300, T0 + 600);
+	feed6(a, 9, 1, 443, 0, usec(T0 + 301));
+	feed6(a, 9, 2, 443, 0, usec(T0 + 302));
+	feed6(a, 7, 1, 443, 0, usec(T0 + 303));
+	assert_int_equal(aggregate_close(a, T0 + 600, 1, &r), 0);
+	assert_int_equal(r.n_scanners, 0);
+	assert_int_equal(r.n_top, 2);
+	addr_text(&r.top[0].src, t, sizeof t);
+	assert_string_equal(t, "2001:db8::9");
+	assert_int_equal(r.top[0].packets, 2);
+	addr_text(&r.top[1].src, t, sizeof t);
+	assert_string_equal(t, "2001:db8::7");
+	obs_record_done(&r);
+	aggregate_free(a);
+
+	/* as many IPv6 sources as the table takes, interval after interval: each interval
+	 * starts its side entries over (an AddressSanitizer build sees any write past them) */
+	p.max_sources = 4;
+	a = aggregate_new(&p);
+	assert_non_null(a);
+	for (int64_t k = 0; k < 5; k++) {
+		aggregate_begin(a, T0 + 300 * k, T0 + 300 * (k + 1));
+		for (uint32_t i = 0; i < 6; i++)
+			feed6(a, 50 + i, 1, 80, FP_MIRAI, usec(T0 + 300 * k + 1));
+		assert_int_equal(aggregate_close(a, T0 + 300 * (k + 1), 0, &r), 0);
+		assert_int_equal(r.n_top, 2);
+		addr_text(&r.top[0].src, t, sizeof t);
+		assert_string_equal(t, "2001:db8::32");
+		obs_record_done(&r);
+	}
+	aggregate_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +360,7 @@ int main(void)
 	    cmocka_unit_test(test_many_ports_scanner),
 	    cmocka_unit_test(test_bounded_tables),
 	    cmocka_unit_test(test_scanner_list_full),
+	    cmocka_unit_test(test_ipv6_sources_and_tools),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
