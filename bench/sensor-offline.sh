@@ -9,6 +9,8 @@
 #   PACKETS=10000000     packets in the capture (keikai-gen --scenario bench)
 #   SOURCES=1200000      distinct sources in the capture
 #   RUNS=3               runs per tool; the best (fastest) run is reported
+#   PAIRS=5              rounds of the bare loop and the sensor back to back (0: none); each
+#                        round's ratio and their median are reported too
 #   REGEN=1              generate the capture again even if bench/out/ has it
 #
 # The capture is cached in bench/out/ (ignored by git). Every tool reads the same file after
@@ -23,6 +25,7 @@ BUILD=${BUILD:-build-bench}
 PACKETS=${PACKETS:-10000000}
 SOURCES=${SOURCES:-1200000}
 RUNS=${RUNS:-3}
+PAIRS=${PAIRS:-5}
 
 say() { printf '%s\n' "$*" >&2; }
 die() { say "sensor-offline: $*"; exit 1; }
@@ -119,6 +122,19 @@ else
 	row "keikai-sensor" "-" "-" "does not build"
 fi
 
+# Paired rounds: the bare loop and the sensor one right after the other, so that both see the
+# same moment of a shared machine; the best-of figures above can come from different moments.
+pair_ratios=()
+if [ "$sensor_ok" = 1 ] && [ "$sensor_status" = 0 ]; then
+	for ((i = 1; i <= PAIRS; i++)); do
+		/usr/bin/time -f '%e' -o "$tmp/pb" "$tmp/bare-loop" "$PCAP" >/dev/null 2>&1 || break
+		/usr/bin/time -f '%e' -o "$tmp/ps" "$SENSOR" -r "$PCAP" -o /dev/null -s bench -I 300 \
+			>/dev/null 2>&1 || break
+		pair_ratios+=("$(awk -v b="$(cat "$tmp/pb")" -v s="$(cat "$tmp/ps")" \
+			'BEGIN { printf "%.1f %.2f %.2f", 100 * (b > 0 ? b : 0.01) / (s > 0 ? s : 0.01), b, s }')")
+	done
+fi
+
 if command -v tcpdump >/dev/null; then
 	if measure tcpdump tcpdump -r "$PCAP" -w /dev/null; then
 		row "tcpdump -w /dev/null" "$best_s" "$best_kib"
@@ -170,5 +186,16 @@ for r in "${rows[@]}"; do
 done
 echo "(% of bare = the bare loop's time / the tool's time, i.e. its packet rate as a share of"
 echo " libpcap's read rate; seconds are wall clock including start-up, best of $RUNS)"
+if [ "${#pair_ratios[@]}" -gt 0 ]; then
+	echo
+	echo "paired rounds (bare loop, then keikai-sensor, ${#pair_ratios[@]} rounds):"
+	for r in "${pair_ratios[@]}"; do
+		read -r pct b s <<<"$r"
+		printf '  bare %5.2f s, sensor %5.2f s: %5.1f %%\n' "$b" "$s" "$pct"
+	done
+	printf '%s\n' "${pair_ratios[@]}" | sort -n | awk '{ v[NR] = $1 } END {
+		m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+		printf "  median: %.1f %% of the bare loop (target: 50 %%)\n", m }'
+fi
 
 exit "$sensor_status"
