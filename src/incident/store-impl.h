@@ -50,6 +50,10 @@ struct inc_store {
 	sqlite3_stmt *st[ST_COUNT];
 	struct inc_seq seq[4];
 	size_t nseq;
+	/* the sequences as they were at the last SAVEPOINT, put back by ROLLBACK TO: a report
+	 * rolled back gives its number to the next one, so numbers have no gaps */
+	struct inc_seq seq_sp[4];
+	size_t nseq_sp;
 	bool mail_ready;
 	/* intake.c: what the link lookups read (linkcache.h); sqlite3_total_changes64() after
 	 * the last intake (a difference: the connection wrote something else since); PRAGMA

@@ -345,7 +345,12 @@ int inc_store_rollback(struct inc_store *s)
 
 int inc_store_savepoint(struct inc_store *s)
 {
-	return inc_step_done(s->st[ST_SAVEPOINT]);
+	int r = inc_step_done(s->st[ST_SAVEPOINT]);
+	if (r == 0) {
+		memcpy(s->seq_sp, s->seq, sizeof s->seq);
+		s->nseq_sp = s->nseq;
+	}
+	return r;
 }
 
 int inc_store_release(struct inc_store *s)
@@ -357,6 +362,10 @@ int inc_store_rollback_to(struct inc_store *s)
 {
 	link_cache_clear(s->links);
 	int r = inc_step_done(s->st[ST_ROLLBACK_TO]);
+	if (r == 0) {
+		memcpy(s->seq, s->seq_sp, sizeof s->seq);
+		s->nseq = s->nseq_sp;
+	}
 	return r ? r : inc_store_release(s);
 }
 
