@@ -367,8 +367,14 @@ static void h_enrich(void *ctx, const struct http_req *rq, struct http_resp *rs)
 			}
 			if (r == 1 && rq->role < HTTP_HANDLER) {
 				/* an analyst reads what is known; only a handler has a host
-				 * looked up (a query to the configured DNS server) */
-				status = api->cfg.resolve ? "unresolved" : "off";
+				 * looked up (a query to the configured DNS server). One that
+				 * intake or a handler queued is on its way. */
+				int q = api->cfg.resolve ? enrich_host_queued(db, canon) : 0;
+				if (q < 0) {
+					fail(rs, CONTACT_E_DB, NULL);
+					return;
+				}
+				status = !api->cfg.resolve ? "off" : q ? "pending" : "unresolved";
 			} else if (r == 1) {
 				status = "pending";
 				if (api->cfg.resolve && enrich_queue_host(db, canon) != 0) {

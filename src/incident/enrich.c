@@ -102,6 +102,19 @@ int enrich_host_status(sqlite3 *db, const char *host, char *status, size_t size)
 	return rc;
 }
 
+int enrich_host_queued(sqlite3 *db, const char *host)
+{
+	char err[256];
+	sqlite3_stmt *st =
+	    db_prepare(db, "SELECT 1 FROM resolve_queue WHERE host = ?", err, sizeof err);
+	if (!st)
+		return -1;
+	sqlite3_bind_text(st, 1, host, -1, SQLITE_STATIC);
+	int r = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return r == SQLITE_ROW ? 1 : r == SQLITE_DONE ? 0 : -1;
+}
+
 static void copy_str(json_t *o, const char *k, char *dst, size_t size)
 {
 	const char *s = json_string_value(json_object_get(o, k));

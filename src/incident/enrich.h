@@ -54,6 +54,9 @@ int enrich_host_cached(sqlite3 *db, const char *host, struct enrich_addr *out, s
  * is no entry, -1 on a database error. */
 int enrich_host_status(sqlite3 *db, const char *host, char *status, size_t size);
 
+/* Whether a host waits in the resolver's queue: 1 yes, 0 no, -1 on a database error. */
+int enrich_host_queued(sqlite3 *db, const char *host);
+
 struct enrich_config {
 	bool resolve; /* [enrich] resolve; off: the thread is not started */
 	/* [enrich] resolver, "127.0.0.1:5353" or "[::1]:5353"; "" = the system's (getaddrinfo) */

@@ -31,6 +31,7 @@ n=0
 cleanup() {
 	[ -n "$KPID" ] && kill "$KPID" 2>/dev/null && wait "$KPID" 2>/dev/null
 	[ -n "$DPID" ] && kill "$DPID" 2>/dev/null
+	[ -n "${HPID:-}" ] && kill "$HPID" 2>/dev/null
 	if [ "${KEEP_WORK:-}" = 1 ]; then echo "# work: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -260,6 +261,30 @@ else
 	n=$((n + 1))
 	echo "ok $n - a resolver at [::1]:port # SKIP this machine has no ::1"
 fi
+
+# ---- a host queued but not yet answered: pending for an analyst too -----------------------------
+# a resolver that never answers holds the question for its timeout (2 s per query), so the host
+# stays in the queue while both ask
+kill "$KPID" 2>/dev/null
+wait "$KPID" 2>/dev/null
+KPID=
+HPORT=$(port)
+python3 -c 'import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+time.sleep(120)' "$HPORT" &
+HPID=$!
+sed -i "s/^resolver = .*/resolver = 127.0.0.1:$HPORT/" "$WORK/keikaid.ini"
+"$KD" -c "$WORK/keikaid.ini" >>"$WORK/keikaid.log" 2>&1 &
+KPID=$!
+up "$URL/api/v1/contacts"
+c=$(status GET "/api/v1/enrich?host=slow.example.jp" "${R[@]}")
+a1=$(jq_ 'd["status"]')
+c=$(status GET "/api/v1/enrich?host=slow.example.jp" "${H[@]}")
+h1=$(jq_ 'd["status"]')
+c=$(status GET "/api/v1/enrich?host=slow.example.jp" "${R[@]}")
+check "an analyst: unresolved before anyone queued the host, pending once a handler has" \
+	test "$a1:$h1:$c:$(jq_ 'd["status"]'):$(sqlite3 "$DB" "SELECT count(*) FROM resolve_queue WHERE host = 'slow.example.jp'")" = "unresolved:pending:200:pending:1"
 
 echo "1..$n"
 [ $fails = 0 ]
