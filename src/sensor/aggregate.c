@@ -96,8 +96,8 @@ struct aggregate {
 	struct kset8 triples, port_dsts;
 	struct src_slot *src;
 	uint32_t src_mask, src_used, src_limit, src_max_slots;
-	struct src_aux *aux; /* src_limit entries, of which n_aux are used */
-	uint32_t n_aux;	     /* in use in this interval */
+	struct src_aux *aux; /* aux_cap entries, of which n_aux are used in this interval */
+	uint32_t n_aux, aux_cap;
 	uint64_t src_overflow;
 	struct scan_ent *scan;
 	uint32_t n_scan;
@@ -122,6 +122,14 @@ static uint32_t slots_for(uint32_t limit)
 	while (s < want && s < (1u << 31))
 		s <<= 1;
 	return s;
+}
+
+/* Side entries needed for a source table of this many slots: as many as it holds sources, at
+ * most three quarters of its slots (then it grows) and at most the limit. */
+static uint32_t aux_room(const struct aggregate *a, uint32_t slots)
+{
+	uint32_t fit = slots - slots / 4;
+	return fit < a->src_limit ? fit : a->src_limit;
 }
 
 /* Zeroed memory for a table, from its own mapping so that it can use transparent huge pages:
@@ -396,7 +404,8 @@ struct aggregate *aggregate_new(const struct aggregate_params *p)
 	a->src = table_alloc(ns, sizeof(struct src_slot));
 	a->src_mask = ns - 1;
 	a->src_limit = p->max_sources;
-	ALLOC_ARRAY(a->aux, p->max_sources); /* large: mapped by calloc, touched as used */
+	a->aux_cap = aux_room(a, ns);
+	ALLOC_ARRAY(a->aux, a->aux_cap);
 	if (p->max_scanners > 0)
 		ALLOC_ARRAY(a->scan, p->max_scanners);
 	a->dos = dos_table_new(&p->dos);
@@ -521,7 +530,8 @@ void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, s
 }
 
 /* The source's rarer fields, made zeroed on the first call in the interval. There is always
- * room: one per source, and a->aux holds as many as the source table. */
+ * room: one per source, and a->aux grows with the source table to hold as many sources as the
+ * table can (source_grow). */
 static inline struct src_aux *source_aux(struct aggregate *a, struct src_slot *s)
 {
 	if (!s->aux) {
@@ -536,11 +546,16 @@ static void source_grow(struct aggregate *a)
 {
 	uint32_t old_n = a->src_mask + 1, n = old_n * 2;
 	struct src_slot *old = a->src, *nw = table_alloc(n, sizeof(*nw));
+	uint32_t room = aux_room(a, n);
+	struct src_aux *aux = nw ? realloc(a->aux, (size_t)room * sizeof(*aux)) : NULL;
 
-	if (!nw) {
+	if (!aux) {
+		table_free(nw, n, sizeof(*nw));
 		a->src_max_slots = old_n;
 		return;
 	}
+	a->aux = aux;
+	a->aux_cap = room;
 	a->src = nw;
 	a->src_mask = n - 1;
 	for (uint32_t i = 0; i < old_n; i++) {
