@@ -96,8 +96,8 @@ struct aggregate {
 	struct kset8 triples, port_dsts;
 	struct src_slot *src;
 	uint32_t src_mask, src_used, src_limit, src_max_slots;
-	struct src_aux *aux; /* aux_cap entries, of which n_aux are used in this interval */
-	uint32_t n_aux, aux_cap;
+	struct src_aux *aux; /* aux_room() entries, of which n_aux are used in this interval */
+	uint32_t n_aux;
 	uint64_t src_overflow;
 	struct scan_ent *scan;
 	uint32_t n_scan;
@@ -404,8 +404,7 @@ struct aggregate *aggregate_new(const struct aggregate_params *p)
 	a->src = table_alloc(ns, sizeof(struct src_slot));
 	a->src_mask = ns - 1;
 	a->src_limit = p->max_sources;
-	a->aux_cap = aux_room(a, ns);
-	ALLOC_ARRAY(a->aux, a->aux_cap);
+	ALLOC_ARRAY(a->aux, aux_room(a, ns));
 	if (p->max_scanners > 0)
 		ALLOC_ARRAY(a->scan, p->max_scanners);
 	a->dos = dos_table_new(&p->dos);
@@ -555,7 +554,6 @@ static void source_grow(struct aggregate *a)
 		return;
 	}
 	a->aux = aux;
-	a->aux_cap = room;
 	a->src = nw;
 	a->src_mask = n - 1;
 	for (uint32_t i = 0; i < old_n; i++) {
