@@ -18,8 +18,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "aggregate.h"
+#if defined(__x86_64__) && !defined(KEIKAI_NO_STREAM)
+#include <immintrin.h>
+#define ITEM_STREAM 1
+#endif
 #include "classify.h"
 #include "decode.h"
 #include "../lib/ckd.h"
@@ -37,7 +43,7 @@ enum item_kind {
 };
 
 #define ITEMS_PER_CHUNK 512
-#define QUEUE_CHUNKS	32
+#define QUEUE_CHUNKS	128
 #define CHUNK_AHEAD	8 /* packets whose chunk lines process_chunk prefetches ahead */
 
 /* Items as parallel arrays, so that a run of packets is handed to the tables in place and
@@ -47,12 +53,23 @@ enum item_kind {
  * chunk holds at most one, the last, and its arguments are ctl_a and ctl_b. */
 struct chunk {
 	size_t n;
+	size_t n_pkt;		 /* of the n items, packets (IT_PKT) */
+	uint64_t ts_min, ts_max; /* the packets' earliest and latest times */
 	uint64_t ctl_a, ctl_b;
 	uint8_t kind[ITEMS_PER_CHUNK];
 	uint8_t reason[ITEMS_PER_CHUNK];
 	struct agg_pkt p[ITEMS_PER_CHUNK];
 	struct agg_extra x[ITEMS_PER_CHUNK];
 };
+
+/* No items; the summary ready for the first packet. */
+static void chunk_empty(struct chunk *c)
+{
+	c->n = 0;
+	c->n_pkt = 0;
+	c->ts_min = UINT64_MAX;
+	c->ts_max = 0;
+}
 
 enum em_task { EM_IDLE = 0, EM_RECORD, EM_REOPEN, EM_QUIT };
 
@@ -143,6 +160,7 @@ struct sensor *sensor_new(const struct sensor_config *cfg, sensor_emit_fn emit, 
 		free(s);
 		return NULL;
 	}
+	chunk_empty(s->local);
 	return s;
 }
 
@@ -199,6 +217,12 @@ static void em_post(struct sensor *s, enum em_task task, const struct obs_record
 static void *emitter_main(void *arg)
 {
 	struct sensor *s = arg;
+
+	/* Encoding a record can wait; the two pipeline threads cannot, and on a machine with two
+	 * cores the emitter would take its time from one of them. At the lowest priority it runs
+	 * on what they leave (a reader waiting for the counter, the quiet of a live capture); it
+	 * still gets its share when both are busy, so a record is not held up for long. */
+	(void)setpriority(PRIO_PROCESS, (id_t)gettid(), 19);
 
 	for (;;) {
 		(void)pthread_mutex_lock(&s->em_mu);
@@ -381,6 +405,17 @@ static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 {
 	int last = 0;
 
+	/* the common case, told by the reader's summary without reading the items: all packets,
+	 * all inside the open interval */
+	if (c->n > 0 && c->n_pkt == c->n && s->open && (int64_t)(c->ts_max / 1000000u) < s->end &&
+	    (int64_t)(c->ts_min / 1000000u) >= s->start) {
+		s->captured += c->n;
+		s->totals.frames += c->n;
+		s->totals.packets += c->n;
+		aggregate_packets(s->agg, c->p, c->x, c->n);
+		chunk_empty(c);
+		return 0;
+	}
 	for (size_t i = 0; i < c->n;) {
 		size_t j = i;
 		/* a run of packets inside the open interval goes to the tables in place */
@@ -407,7 +442,7 @@ static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 			*ret_done = true;
 		i++;
 	}
-	c->n = 0;
+	chunk_empty(c);
 	if (last < 0)
 		s->last_rc = last;
 	return last;
@@ -445,6 +480,9 @@ static void ship(struct sensor *s)
 {
 	if (!s->cur)
 		return;
+#ifdef ITEM_STREAM
+	_mm_sfence(); /* the items' non-temporal stores are done before the chunk is handed on */
+#endif
 	(void)pthread_mutex_lock(&s->mu);
 	s->queue[(s->q_head + s->q_len) % QUEUE_CHUNKS] = s->cur;
 	s->q_len++;
@@ -497,8 +535,10 @@ int sensor_start_worker(struct sensor *s)
 	ALLOC_ARRAY(s->chunks, QUEUE_CHUNKS);
 	if (!s->chunks)
 		return -ENOMEM;
-	for (size_t i = 0; i < QUEUE_CHUNKS; i++)
+	for (size_t i = 0; i < QUEUE_CHUNKS; i++) {
+		chunk_empty(&s->chunks[i]);
 		s->free_list[i] = &s->chunks[i];
+	}
 	s->n_free = QUEUE_CHUNKS;
 	(void)pthread_mutex_init(&s->mu, NULL);
 	(void)pthread_cond_init(&s->cond_full, NULL);
@@ -530,6 +570,24 @@ int sensor_start_worker(struct sensor *s)
 
 /* --- the reader stage --------------------------------------------------------------------- */
 
+/* Write a packet's item into the queue. The lines of a chunk were last read by the counting
+ * thread's core; ordinary stores would each wait to take a line back from it. Non-temporal
+ * stores do not wait: they write the lines whole, past the caches, and the counting thread
+ * reads them back in order (ship() fences them before the chunk is handed over). */
+static inline void item_put(struct agg_pkt *dst, const struct agg_pkt *src)
+{
+#ifdef ITEM_STREAM
+	_Static_assert(sizeof(struct agg_pkt) % 8 == 0, "an item is whole 8-byte words");
+	long long w;
+	for (size_t k = 0; k < sizeof(*src); k += 8) {
+		memcpy(&w, (const char *)src + k, 8);
+		_mm_stream_si64((long long *)((char *)dst + k), w);
+	}
+#else
+	*dst = *src;
+#endif
+}
+
 int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *data, uint32_t caplen,
 		 uint32_t wire_len)
 {
@@ -550,8 +608,15 @@ int sensor_frame(struct sensor *s, int dlt, uint64_t ts_usec, const uint8_t *dat
 		c->p[i].ts_usec = ts_usec;
 	} else {
 		c->kind[i] = IT_PKT;
+		c->n_pkt++;
+		if (ts_usec < c->ts_min)
+			c->ts_min = ts_usec;
+		if (ts_usec > c->ts_max)
+			c->ts_max = ts_usec;
 		classify_packet(&pkt, &v);
-		aggregate_pkt_make(&pkt, &v, &c->p[i], &c->x[i]);
+		struct agg_pkt ap;
+		aggregate_pkt_make(&pkt, &v, &ap, &c->x[i]);
+		item_put(&c->p[i], &ap);
 	}
 	return item_commit(s, c);
 }
