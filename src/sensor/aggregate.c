@@ -454,7 +454,9 @@ static inline uint64_t addr_port_key(const struct ip_addr *ad, uint32_t pidx)
 	if (ad->family == 4)
 		return V4_MARK | (uint64_t)pidx << 32 | ip_addr_v4(ad);
 	uint64_t w1, w0 = addr_words(ad, &w1);
-	return hash_u64(hash_u64(w0 ^ pidx) ^ w1) & ~V4_MARK;
+	/* the address's fingerprint first, then the port: (w0 ^ pidx) would make addresses and
+	 * ports that differ by the same bits one key */
+	return hash_u64(hash_u64(hash_u64(w0) ^ w1) ^ pidx) & ~V4_MARK;
 }
 
 static inline uint64_t source_key(const struct ip_addr *src)
@@ -497,15 +499,18 @@ void aggregate_pkt_make(const struct packet *pkt, const struct pkt_verdict *v, s
 	 * are often still in the counting thread's cache, and a load from them that the store
 	 * buffer cannot forward waits until they arrive */
 	uint64_t skey = source_key(&pkt->src), pk = addr_port_key(&pkt->src, pidx);
-	uint64_t dk = addr_port_key(&pkt->dst, pidx), tk = 0;
+	uint64_t dk = addr_port_key(&pkt->dst, pidx), tk = 0, ph = hash_u64(pk);
 	if (v->cls == CLASS_PROBE) {
+		/* each part goes through the keyed hash before the next is mixed in: combining
+		 * the raw words (pk ^ w0) would make triples whose sources and destinations differ
+		 * by the same bits one key, and count their destinations as one */
 		uint64_t w1, w0 = addr_words(&pkt->dst, &w1);
-		tk = hash_u64(hash_u64(pk ^ w0) ^ w1);
+		tk = hash_u64(hash_u64(ph ^ w0) ^ w1);
 	}
 	ret->k.skey = skey;
 	ret->k.sh = hash_u64(skey);
 	ret->k.pk = pk;
-	ret->k.ph = hash_u64(pk);
+	ret->k.ph = ph;
 	ret->k.dk = dk;
 	ret->k.dh = hash_u64(dk);
 	ret->k.tk = tk;

@@ -353,6 +353,60 @@ static void test_ipv6_sources_and_tools(void **state)
 	aggregate_free(a);
 }
 
+/* Keys that combined raw words before hashing made different triples, and different IPv6
+ * (source, port) pairs, one key. Each case below was one key then. */
+static void test_keys_do_not_merge(void **state)
+{
+	struct aggregate_params p = params();
+	p.scan_min_dsts = 2;
+	struct aggregate *a = aggregate_new(&p);
+	struct obs_record r;
+	(void)state;
+
+	assert_non_null(a);
+	aggregate_begin(a, T0, T0 + 300);
+	/* 198.51.100.7 and 197.51.100.7 differ by 0x03000000, as do the byte-swapped 10.0.0.1
+	 * and 10.0.0.2: each source probes two addresses on 23, so each is a scanner */
+	feed_tcp(a, 0xc6336407u, 0x0a000005u, 23, 0x02, usec(T0 + 1));
+	feed_tcp(a, 0xc6336407u, 0x0a000001u, 23, 0x02, usec(T0 + 2));
+	feed_tcp(a, 0xc5336407u, 0x0a000006u, 23, 0x02, usec(T0 + 3));
+	feed_tcp(a, 0xc5336407u, 0x0a000002u, 23, 0x02, usec(T0 + 4));
+	/* 2001:db8::7 on 23 and 2101:db8::7 on 22: the first words of the addresses differ in
+	 * the bit the ports differ in */
+	feed6(a, 7, 1, 23, 0, usec(T0 + 5));
+	{
+		struct packet pkt;
+		struct pkt_verdict v;
+		uint8_t b[16] = {0x21, 0x01, 0x0d, 0xb8, [15] = 7};
+		memset(&pkt, 0, sizeof(pkt));
+		pkt.ts_usec = usec(T0 + 6);
+		pkt.wire_len = 74;
+		pkt.ipver = 6;
+		pkt.ipproto = 6;
+		pkt.l4 = L4_TCP;
+		ip_addr_set6(&pkt.src, b);
+		b[0] = 0x20;
+		b[4] = b[5] = 0xff;
+		b[15] = 1;
+		ip_addr_set6(&pkt.dst, b);
+		pkt.sport = 40000;
+		pkt.dport = 22;
+		pkt.tcp_flags = 0x02;
+		pkt.ttl = 64;
+		classify_packet(&pkt, &v);
+		aggregate_packet(a, &pkt, &v);
+	}
+	assert_int_equal(aggregate_close(a, T0 + 300, 0, &r), 0);
+	assert_int_equal(r.n_scanners, 2);
+	for (size_t i = 0; i < 2; i++)
+		assert_int_equal(r.scanners[i].destinations, 2);
+	const struct obs_port *pt = find_port(&r, OBS_TCP, 22);
+	assert_non_null(pt);
+	assert_int_equal(pt->sources, 1);
+	obs_record_done(&r);
+	aggregate_free(a);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -361,6 +415,7 @@ int main(void)
 	    cmocka_unit_test(test_bounded_tables),
 	    cmocka_unit_test(test_scanner_list_full),
 	    cmocka_unit_test(test_ipv6_sources_and_tools),
+	    cmocka_unit_test(test_keys_do_not_merge),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
