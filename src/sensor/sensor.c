@@ -404,20 +404,13 @@ static int core_item(struct sensor *s, const struct chunk *c, size_t i)
 static int process_chunk(struct sensor *s, struct chunk *c, bool *ret_done)
 {
 	int last = 0;
-
 	/* the common case, told by the reader's summary without reading the items: all packets,
-	 * all inside the open interval */
-	if (c->n > 0 && c->n_pkt == c->n && s->open && (int64_t)(c->ts_max / 1000000u) < s->end &&
-	    (int64_t)(c->ts_min / 1000000u) >= s->start) {
-		s->captured += c->n;
-		s->totals.frames += c->n;
-		s->totals.packets += c->n;
-		aggregate_packets(s->agg, c->p, c->x, c->n);
-		chunk_empty(c);
-		return 0;
-	}
+	 * all inside the open interval, one run */
+	bool one_run = c->n_pkt == c->n && s->open && (int64_t)(c->ts_max / 1000000u) < s->end &&
+		       (int64_t)(c->ts_min / 1000000u) >= s->start;
+
 	for (size_t i = 0; i < c->n;) {
-		size_t j = i;
+		size_t j = one_run ? c->n : i;
 		/* a run of packets inside the open interval goes to the tables in place */
 		while (s->open && j < c->n && c->kind[j] == IT_PKT &&
 		       (int64_t)(c->p[j].ts_usec / 1000000u) < s->end) {

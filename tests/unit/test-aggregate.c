@@ -54,13 +54,14 @@ static uint64_t usec(int64_t sec)
 	return (uint64_t)sec * 1000000u;
 }
 
-/* A TCP SYN from IPv6 source 2001:db8::S to 2001:db8:ffff::D, with the tool marks given. */
-static void feed6(struct aggregate *a, uint32_t s, uint32_t d, uint16_t dport, uint8_t tools,
-		  uint64_t ts_usec)
+/* A TCP SYN from IPv6 source F001:db8::S (F the first byte given) to 2001:db8:ffff::D, with the
+ * tool marks given. */
+static void feed6_from(struct aggregate *a, uint8_t first, uint32_t s, uint32_t d, uint16_t dport,
+		       uint8_t tools, uint64_t ts_usec)
 {
 	struct packet pkt;
 	struct pkt_verdict v;
-	uint8_t b[16] = {0x20, 0x01, 0x0d, 0xb8};
+	uint8_t b[16] = {first, 0x01, 0x0d, 0xb8};
 
 	memset(&pkt, 0, sizeof(pkt));
 	pkt.ts_usec = ts_usec;
@@ -73,6 +74,7 @@ static void feed6(struct aggregate *a, uint32_t s, uint32_t d, uint16_t dport, u
 	b[14] = (uint8_t)(s >> 8);
 	b[15] = (uint8_t)s;
 	ip_addr_set6(&pkt.src, b);
+	b[0] = 0x20;
 	b[4] = b[5] = 0xff;
 	b[12] = (uint8_t)(d >> 24);
 	b[13] = (uint8_t)(d >> 16);
@@ -86,6 +88,13 @@ static void feed6(struct aggregate *a, uint32_t s, uint32_t d, uint16_t dport, u
 	classify_packet(&pkt, &v);
 	v.tools = tools;
 	aggregate_packet(a, &pkt, &v);
+}
+
+/* The same from 2001:db8::S. */
+static void feed6(struct aggregate *a, uint32_t s, uint32_t d, uint16_t dport, uint8_t tools,
+		  uint64_t ts_usec)
+{
+	feed6_from(a, 0x20, s, d, dport, tools, ts_usec);
 }
 
 static void addr_text(const struct ip_addr *ad, char *out, size_t n)
@@ -374,28 +383,7 @@ static void test_keys_do_not_merge(void **state)
 	/* 2001:db8::7 on 23 and 2101:db8::7 on 22: the first words of the addresses differ in
 	 * the bit the ports differ in */
 	feed6(a, 7, 1, 23, 0, usec(T0 + 5));
-	{
-		struct packet pkt;
-		struct pkt_verdict v;
-		uint8_t b[16] = {0x21, 0x01, 0x0d, 0xb8, [15] = 7};
-		memset(&pkt, 0, sizeof(pkt));
-		pkt.ts_usec = usec(T0 + 6);
-		pkt.wire_len = 74;
-		pkt.ipver = 6;
-		pkt.ipproto = 6;
-		pkt.l4 = L4_TCP;
-		ip_addr_set6(&pkt.src, b);
-		b[0] = 0x20;
-		b[4] = b[5] = 0xff;
-		b[15] = 1;
-		ip_addr_set6(&pkt.dst, b);
-		pkt.sport = 40000;
-		pkt.dport = 22;
-		pkt.tcp_flags = 0x02;
-		pkt.ttl = 64;
-		classify_packet(&pkt, &v);
-		aggregate_packet(a, &pkt, &v);
-	}
+	feed6_from(a, 0x21, 7, 1, 22, 0, usec(T0 + 6));
 	assert_int_equal(aggregate_close(a, T0 + 300, 0, &r), 0);
 	assert_int_equal(r.n_scanners, 2);
 	for (size_t i = 0; i < 2; i++)
